@@ -1,0 +1,1 @@
+"""Cloud service: MQTT ingest → pure domain → append-only ledger → API and web."""

@@ -1,0 +1,1 @@
+"""Edge gateway: readers and sensors → kernels → durable outbox → MQTT transport."""

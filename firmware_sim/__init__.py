@@ -1,0 +1,1 @@
+"""Hardware emulators that speak the real wire protocols and know the ground truth."""

@@ -1,0 +1,5 @@
+"""Allow `python -m tagtrail`."""
+
+from tagtrail.cli import main
+
+raise SystemExit(main())
