@@ -60,7 +60,12 @@ def row_json(event: WireModel) -> str:
 def encode_rows(kind: Kind, rows: Iterable[str], sent_ms: int) -> bytes:
     """Build a batch payload from pre-serialized rows (as stored in an outbox)."""
     head = json.dumps(
-        {"schema": SCHEMA_VERSION, "kind": kind.value, "sent_ms": sent_ms, "fields": fields_of(kind)},
+        {
+            "schema": SCHEMA_VERSION,
+            "kind": kind.value,
+            "sent_ms": sent_ms,
+            "fields": fields_of(kind),
+        },
         separators=(",", ":"),
     )
     return (head[:-1] + ',"rows":[' + ",".join(rows) + "]}").encode()
@@ -72,7 +77,7 @@ def encode(kind: Kind, events: Sequence[WireModel], sent_ms: int) -> bytes:
 
 
 def decode(kind: Kind, payload: bytes) -> Batch:
-    """Decode a batch; raise PayloadError if the message is unusable, else sort rows into good and bad."""
+    """Decode a batch: raise PayloadError if unusable, else split rows into good and bad."""
     doc = _parse_json(payload)
     _check_header(doc, kind)
     fields = doc["fields"]
@@ -111,7 +116,9 @@ def _check_header(doc: dict[str, Any], kind: Kind) -> None:
     if schema not in SUPPORTED_SCHEMAS:
         raise PayloadError(f"unsupported schema version {schema!r}")
     if doc.get("kind") != kind.value:
-        raise PayloadError(f"payload kind {doc.get('kind')!r} does not match topic kind {kind.value!r}")
+        raise PayloadError(
+            f"payload kind {doc.get('kind')!r} does not match topic kind {kind.value!r}"
+        )
     if not isinstance(doc.get("sent_ms"), int):
         raise PayloadError("sent_ms missing or not an integer")
     fields, rows = doc.get("fields"), doc.get("rows")

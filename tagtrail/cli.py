@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        module: CommandModule = importlib.import_module(name)  # type: ignore[assignment]
+        module: CommandModule = importlib.import_module(name)
         module.register(commands)
     return parser
 

@@ -99,7 +99,16 @@ class BrokerProcess:
                 "max_queued_messages 100000\n"
             )
             return [shutil.which("mosquitto") or "mosquitto", "-c", str(conf)]
-        return [sys.executable, "-m", "tagtrail", "broker", "--host", "127.0.0.1", "--port", str(self.port)]
+        return [
+            sys.executable,
+            "-m",
+            "tagtrail",
+            "broker",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
 
 
 def system_broker() -> BrokerAddress | None:
