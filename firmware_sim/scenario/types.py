@@ -61,5 +61,7 @@ class Scenario:
 
     def reads_of(self, reader: int) -> Reads:
         """Reads of one reader, in that reader's time order."""
-        mine = self.reads[self.reads["reader"] == reader]
-        return mine[np.argsort(mine["t_us"], kind="stable")]
+        mine: Reads = self.reads[self.reads["reader"] == reader]
+        order = np.argsort(mine["t_us"], kind="stable")
+        ordered: Reads = mine[order]
+        return ordered
