@@ -26,6 +26,17 @@ class ReaderSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class AntennaPlacement:
+    """Where one reader antenna sits: the zone it watches and, for portals, door and side."""
+
+    reader: str
+    antenna: int
+    zone: str
+    door: str | None = None
+    side: Literal["outside", "inside"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Crossing:
     """Ground truth: one EPC physically crossed one door's plane at one true time."""
 
@@ -52,6 +63,7 @@ class Scenario:
     name: str
     seed: int
     readers: tuple[ReaderSpec, ...]
+    layout: tuple[AntennaPlacement, ...]
     epcs: tuple[str, ...]
     reads: Reads
     truth: GroundTruth

@@ -1,0 +1,41 @@
+"""Write the gateway config that matches a scenario's readers and antenna layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edge.config import GatewayConfig, MqttConfig, OutboxConfig, ReaderConfig, ZoneConfig
+from firmware_sim.scenario.types import Scenario
+
+
+def gateway_config_for(
+    scenario: Scenario,
+    *,
+    site: str,
+    gateway: str,
+    reader_host: str = "127.0.0.1",
+    base_port: int = 5084,
+    mqtt_url: str = "mqtt://127.0.0.1:1883",
+    outbox_path: Path = Path("var/outbox.sqlite"),
+) -> GatewayConfig:
+    """Gateway config whose reader i listens on base_port + i, with the scenario's zones."""
+    readers = tuple(
+        ReaderConfig(
+            name=spec.name,
+            host=reader_host,
+            port=base_port + i,
+            antennas={p.antenna: p.zone for p in scenario.layout if p.reader == spec.name},
+        )
+        for i, spec in enumerate(scenario.readers)
+    )
+    zones: dict[str, ZoneConfig] = {}
+    for p in scenario.layout:
+        zones.setdefault(p.zone, ZoneConfig(name=p.zone, door=p.door, side=p.side))
+    return GatewayConfig(
+        site=site,
+        gateway=gateway,
+        mqtt=MqttConfig(url=mqtt_url),
+        outbox=OutboxConfig(path=outbox_path),
+        readers=readers,
+        zones=tuple(zones.values()),
+    )
