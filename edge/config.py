@@ -81,6 +81,9 @@ class ReaderConfig(StrictModel):
     keepalive_s: float = Field(10.0, gt=0, description="reader keepalive period, seconds")
     keepalive_misses: int = Field(3, ge=1, description="missed keepalives before reconnecting")
     report_every_n_tags: int = Field(200, ge=1, description="tag reports per RO_ACCESS_REPORT")
+    report_timeout_ms: int = Field(
+        200, ge=0, description="send a partial report after this long (bounds event latency)"
+    )
     tx_power_dbm: float | None = Field(None, description="transmit power; None = reader max")
     reconnect_min_s: float = Field(0.5, gt=0, description="first reconnect delay, seconds")
     reconnect_max_s: float = Field(30.0, gt=0, description="reconnect delay cap, seconds")
