@@ -283,9 +283,12 @@ def sscc_of(epc_hex: str) -> str | None:
 
 
 def encode_sgtin96(
-    company_prefix: str, item_reference: str, serial: int, filter_value: int = 0
+    company_prefix: str, item_reference: str, serial: int, filter_value: int = 1
 ) -> str:
-    """SGTIN-96 hex; item_reference includes the indicator digit (13 digits with the prefix)."""
+    """SGTIN-96 hex; item_reference includes the indicator digit (13 digits with the prefix).
+
+    The default filter 1 marks a point-of-sale trade item; other encoders default to 0.
+    """
     _check_filter(filter_value)
     _check_prefix(company_prefix)
     _check_reference("item reference", item_reference, 13 - len(company_prefix))

@@ -266,6 +266,10 @@ def test_encoders_reject_non_integer_serials() -> None:
         encode_sgtin96("0614141", "812345", True)
 
 
-def test_default_filter_is_all_others() -> None:
-    assert decode_epc(encode_sgtin96("0614141", "812345", 6789)).filter_value == 0
+def test_default_filters() -> None:
+    # SGTIN: 1 = point-of-sale trade item; the others: 0 = all others.
+    assert decode_epc(encode_sgtin96("0614141", "812345", 6789)).filter_value == 1
     assert decode_epc(encode_sscc96("0614141", "1234567890")).filter_value == 0
+    assert decode_epc(encode_sgln96("0614141", "12345")).filter_value == 0
+    assert decode_epc(encode_grai96("0614141", "12345", 1)).filter_value == 0
+    assert decode_epc(encode_giai96("0614141", 1)).filter_value == 0
