@@ -116,31 +116,72 @@ class ZoneConfig(StrictModel):
 
 
 class PortalConfig(StrictModel):
-    """How reads become portal crossings."""
+    """How reads at door zones become portal crossings."""
 
-    quiet_ms: int = Field(1500, ge=50, description="silence that ends a pass through a door")
-    max_pass_ms: int = Field(30_000, ge=1000, description="a longer pass is a parked tag")
+    quiet_ms: int = Field(1500, ge=50, description="silence at all doors that ends a pass")
+    max_pass_ms: int = Field(
+        30_000,
+        ge=1000,
+        description="a pass this long, or after this long of door reads, is a parked tag",
+    )
     min_peak_rssi: float = Field(-80.0, description="weaker passes are strays, dBm")
     cross_read_margin_db: float = Field(
         3.0, ge=0, description="a neighbour door must be this much weaker to lose the tag"
     )
     min_reads: int = Field(2, ge=1, description="fewer reads in a pass are ignored")
+    peak_db: float = Field(
+        3.0,
+        ge=0.5,
+        le=20.0,
+        description="a read's weight in peak timing and door evidence doubles every peak_db dB",
+    )
+    door_slots: int = Field(
+        3, ge=1, le=8, description="doors one pass can collect (the crossed one + cross-reads)"
+    )
 
 
 class PresenceConfig(StrictModel):
-    """How reads become presence transitions (EdgeX mobility style)."""
+    """How reads become dedup cycles and presence transitions (EdgeX mobility style)."""
 
-    depart_ms: int = Field(5000, ge=100, description="silence after which a tag departed")
+    cycle_ms: int = Field(
+        1000, ge=10, le=600_000, description="event cycle of dedup reports and presence decisions"
+    )
+    depart_ms: int = Field(
+        5000, ge=100, description="silence after which a tag departed; at least 2 cycles"
+    )
     moved_hysteresis_db: float = Field(6.0, ge=0, description="RSSI lead needed to move zones")
+    moved_hold_ms: int = Field(
+        2000, ge=0, description="how long the lead must hold before the tag moved"
+    )
     parked_after_ms: int = Field(60_000, ge=1000, description="presence that makes a tag parked")
     smoothing: float = Field(0.3, gt=0, le=1, description="RSSI exponential smoothing factor")
+    absent_rssi: float = Field(
+        -100.0, description="RSSI a zone counts as in a cycle it did not read the tag, dBm"
+    )
+    zone_slots: int = Field(4, ge=1, le=16, description="zones remembered per tag at once")
+    max_tags: int = Field(
+        1_000_000, ge=1000, description="tags held in view; long-gone tags are forgotten beyond it"
+    )
+    report: Literal["none", "changes", "current"] = Field(
+        "none",
+        description="dedup report per cycle: none, additions + deletions, or all current reads",
+    )
+
+    @model_validator(mode="after")
+    def _cycles(self) -> PresenceConfig:
+        if self.depart_ms < 2 * self.cycle_ms:
+            raise ValueError("depart_ms must be at least two cycle_ms")
+        return self
 
 
 class DeskewConfig(StrictModel):
-    """Reader clock de-skew against the gateway clock."""
+    """Reader clock de-skew against the gateway clock, and how late reads may arrive."""
 
     enabled: bool = Field(True, description="correct reader timestamps to the gateway clock")
     window_s: float = Field(60.0, gt=0, description="window of the offset estimate, seconds")
+    lateness_ms: int = Field(
+        500, ge=0, description="reads may reach the gateway this late; decisions wait for them"
+    )
 
 
 class GatewayConfig(StrictModel):
