@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -273,3 +275,27 @@ def test_default_filters() -> None:
     assert decode_epc(encode_sgln96("0614141", "12345")).filter_value == 0
     assert decode_epc(encode_grai96("0614141", "12345", 1)).filter_value == 0
     assert decode_epc(encode_giai96("0614141", 1)).filter_value == 0
+
+
+def test_real_reader_captures_decode_without_crashing(testdata: Path) -> None:
+    # CrossMgr race-timing tags (Impinj reader logs): none carries a GS1 header.
+    epcs = set()
+    for path in (testdata / "rfid" / "crossmgr").glob("EliteMen-*.txt"):
+        for line in path.read_text().splitlines():
+            fields = line.split(",")
+            if len(fields) > 1 and re.fullmatch(r"[0-9A-F]{24}", fields[1]):
+                epcs.add(fields[1])
+    assert "35000000019010061A8F0000" in epcs
+    for epc in epcs:
+        decoded = decode_epc(epc)
+        assert decoded.status == "unknown-header"
+        assert (decoded.hex, decoded.bits) == (epc, 96)
+
+
+def test_sllurp_capture_tag_has_published_company_prefix() -> None:
+    # sllurp's RO_ACCESS_REPORT test tag shares its first 48 bits with fosstrak's published
+    # vector 300833B2DDD9014000000002 = urn:epc:tag:sgtin-96:0.0867360217.005.2.
+    decoded = decode_epc("300833b2ddd906c000000000")
+    assert decoded.scheme == "sgtin-96"
+    assert (decoded.filter_value, decoded.partition) == (0, 2)
+    assert decoded.company_prefix == "0867360217"
