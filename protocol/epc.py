@@ -259,24 +259,28 @@ def epc_to_gs1_key(epc_hex: str) -> str | None:
 
 def is_sgtin(epc_hex: str) -> bool:
     """True if the EPC is a well-formed SGTIN-96."""
-    decoded = _try_decode(epc_hex)
-    return decoded is not None and decoded.scheme == SGTIN96.name
+    return _key_of(epc_hex, SGTIN96) is not None
 
 
 def is_sscc(epc_hex: str) -> bool:
     """True if the EPC is a well-formed SSCC-96."""
-    decoded = _try_decode(epc_hex)
-    return decoded is not None and decoded.scheme == SSCC96.name
+    return _key_of(epc_hex, SSCC96) is not None
 
 
 def gtin_of(epc_hex: str) -> str | None:
     """GTIN-14 of an SGTIN-96 EPC, else None."""
-    return epc_to_gs1_key(epc_hex) if is_sgtin(epc_hex) else None
+    return _key_of(epc_hex, SGTIN96)
 
 
 def sscc_of(epc_hex: str) -> str | None:
     """SSCC-18 of an SSCC-96 EPC, else None."""
-    return epc_to_gs1_key(epc_hex) if is_sscc(epc_hex) else None
+    return _key_of(epc_hex, SSCC96)
+
+
+def _key_of(epc_hex: str, scheme: _Scheme) -> str | None:
+    """GS1 key if the EPC is a well-formed EPC of this scheme."""
+    decoded = _try_decode(epc_hex)
+    return decoded.gs1_key if decoded is not None and decoded.scheme == scheme.name else None
 
 
 # --- encoding ----------------------------------------------------------------------------
