@@ -14,7 +14,7 @@ from sllurp.llrp import LLRPMessage, LLRPReaderClient, LLRPReaderConfig, LLRPRea
 from sllurp.llrp_errors import ReaderConfigurationError
 from sllurp.llrp_proto import LLRPError
 
-from edge.backoff import Backoff
+from edge.transport.backoff import Backoff
 from edge.config import ReaderConfig
 from edge.readers.batch import ReadBatch
 from edge.readers.framing import Framer, FramingError
@@ -210,7 +210,7 @@ class LlrpReader:
                 break
             with self._lock:
                 self._reconnects += 1
-            self._stop.wait(backoff.next())
+            self._stop.wait(backoff.next_delay())
 
     def _session(self) -> bool:
         """Run one connection until it ends; return whether it reached inventory."""
