@@ -56,7 +56,7 @@ def test_sllurp_capture_yields_all_45_tag_reports(testdata: Path) -> None:
 def test_framing_is_independent_of_tcp_chunking(cuts: list[int]) -> None:
     data = _stream(Path(__file__).resolve().parents[4] / "shared" / "testdata")
     framer = Framer()
-    got = []
+    got: list[bytes] = []
     prev = 0
     for cut in [*sorted(set(cuts)), len(data)]:
         got.extend(f.data for f in framer.feed(data[prev:cut]))
