@@ -40,4 +40,4 @@ def _load_builtin() -> None:
         importlib.import_module(module)
 
 
-BUILTIN_MODULES: tuple[str, ...] = ()
+BUILTIN_MODULES: tuple[str, ...] = ("firmware_sim.scenario.dock",)

@@ -1,0 +1,248 @@
+"""Vectorised read generation: which tag each antenna's inventory rounds read, and at what RSSI.
+
+Movements are cut into time slices; a survey of each slice's load centre against every antenna
+gives the tag count each antenna powers (air time) and which antennas can hear the slice at all.
+Reads are then drawn per (round, tag) pair in batches so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from firmware_sim.scenario.airtime import AirTime, Schedule, build_schedule
+from firmware_sim.scenario.dock_layout import DockLayout
+from firmware_sim.scenario.motion import Motions, place_on_load, rotate_to_world
+from firmware_sim.scenario.physics import (
+    FloatArray,
+    RadioModel,
+    nominal_rssi,
+    quantise,
+    read_probability,
+)
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+SLICE_US = 10_000_000  # long movements (parked loads) are surveyed and read in 10 s slices
+CANDIDATE_MARGIN_DB = 20.0  # tag spread on the load, orientation, detuning and fading
+TYPICAL_TAG_HEIGHT_M = 1.0
+BATCH_PAIRS = 1_000_000  # (round, tag) pairs evaluated at once
+SURVEY_TAGS = 8  # tags per moving load sampled to estimate how many answer a round
+
+
+@dataclass(frozen=True)
+class TagProps:
+    """Per-tag physical properties, tags of one pallet contiguous."""
+
+    offset: FloatArray  # (T, 3) position on the load: forward, left, up (m)
+    dipole: FloatArray  # (T, 3) unit dipole axis in the load frame
+    gain_db: FloatArray  # (T,) detuning and mounting offset
+    dead: BoolArray  # (T,) never answers
+    first: IntArray  # (P,) first tag of each pallet
+    count: IntArray  # (P,) tags on each pallet
+
+
+@dataclass(frozen=True)
+class World:
+    """The physical setting reads are drawn from: movements, tags, antennas and radio."""
+
+    motions: Motions
+    tags: TagProps
+    layout: DockLayout
+    radio: RadioModel
+
+
+@dataclass(frozen=True)
+class Slices:
+    """Time slices of movements with the antennas that may hear them."""
+
+    motion: IntArray
+    t_from: IntArray
+    t_to: IntArray
+    candidates: BoolArray  # (S, A)
+
+
+@dataclass
+class ReadBatch:
+    """Reads drawn so far, in true time; counts of physically read but dropped reads."""
+
+    parts: list[tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]]
+    read_attempts: int = 0
+    missed: int = 0
+
+
+def cut_slices(motions: Motions) -> tuple[IntArray, IntArray, IntArray]:
+    """Split each movement's time window into slices of at most SLICE_US."""
+    n = np.maximum(1, -(-(motions.t_end_us - motions.t0_us) // SLICE_US))
+    motion = np.repeat(np.arange(len(motions), dtype=np.int64), n)
+    k = np.arange(len(motion)) - np.repeat(np.cumsum(n) - n, n)
+    t_from = motions.t0_us[motion] + k * SLICE_US
+    t_to = np.minimum(t_from + SLICE_US, motions.t_end_us[motion])
+    return motion, t_from, t_to
+
+
+def survey(world: World, timing: AirTime, start_us: int, n_bins: int) -> tuple[Slices, FloatArray]:
+    """Candidate antennas per slice, and tags each antenna powers per time bin (A, bins)."""
+    motions, layout, radio = world.motions, world.layout, world.radio
+    motion, t_from, t_to = cut_slices(motions)
+    slices = Slices(motion, t_from, t_to, np.zeros((len(motion), layout.n_antennas), dtype=bool))
+    sample_slice, t_sample, lo, hi = _sample_times(motions, slices, start_us, timing)
+    m = motion[sample_slice]
+    centre, _ = motions.pose(m, t_sample)
+    centre[:, 2] = TYPICAL_TAG_HEIGHT_M
+    rssi = _rssi_all_antennas(centre, layout, radio)  # (samples, A)
+    hears = rssi > radio.sensitivity_dbm - CANDIDATE_MARGIN_DB
+    np.logical_or.at(slices.candidates, sample_slice, hears)
+    s_idx, a_idx = np.nonzero(hears)
+    powered = _answering(world, m[s_idx], a_idx, t_sample[s_idx])
+    diff = np.zeros((layout.n_antennas, n_bins + 1))
+    np.add.at(diff, (a_idx, np.clip(lo[s_idx], 0, n_bins)), powered)
+    np.add.at(diff, (a_idx, np.clip(hi[s_idx], 0, n_bins)), -powered)
+    occupancy = np.cumsum(diff, axis=1)[:, :n_bins]
+    return slices, occupancy
+
+
+def _answering(world: World, m: IntArray, a: IntArray, t: IntArray) -> FloatArray:
+    # Expected tags answering an antenna's round, from a few of the load's own tags (scaled up):
+    # the chance each is read, with fading folded into the width of the fall-off.
+    motions, tags, radio = world.motions, world.tags, world.radio
+    pallet = motions.pallet[m]
+    first, count = tags.first[pallet], tags.count[pallet]
+    # A parked load is surveyed rarely, so all of its tags; a moving one by a sample of them.
+    n = np.where(motions.speed[m] > 0, np.minimum(count, SURVEY_TAGS), count)
+    rep = np.repeat(np.arange(len(m)), n)
+    tag = first[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
+    rssi = tag_rssi(world, m[rep], a[rep], tag, t[rep])
+    width = np.hypot(radio.sensitivity_width_db, radio.fading_sigma_db * 0.55)
+    p = 1.0 / (1.0 + np.exp(-np.clip((rssi - radio.sensitivity_dbm) / width, -50, 50)))
+    p = np.where(tags.dead[tag], 0.0, p)
+    expected: FloatArray = np.bincount(rep, weights=p, minlength=len(m)) / n * count
+    return expected
+
+
+def tag_rssi(world: World, m: IntArray, a: IntArray, tag: IntArray, t: IntArray) -> FloatArray:
+    """Noise-free RSSI of tags on movements m at antennas a at times t."""
+    tags, layout, radio = world.tags, world.layout, world.radio
+    centre, heading = world.motions.pose(m, t)
+    xyz = place_on_load(tags.offset[tag], centre, heading)
+    dipole = rotate_to_world(tags.dipole[tag], heading)
+    rssi = nominal_rssi(xyz, dipole, layout.ant_xyz[a], layout.boresight[a], radio)
+    rssi += tags.gain_db[tag] - 2.0 * layout.wall_loss(xyz, a, radio)
+    return rssi
+
+
+def _sample_times(
+    motions: Motions, slices: Slices, start_us: int, timing: AirTime
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    # Moving loads are sampled once per bin; a parked load once per slice, covering its bins.
+    motion, t_from, t_to = slices.motion, slices.t_from, slices.t_to
+    moving = motions.speed[motion] > 0
+    b_lo = (t_from - start_us) // timing.bin_us
+    b_hi = (t_to - start_us - 1) // timing.bin_us + 1
+    n = np.where(moving, b_hi - b_lo, 1)
+    sample_slice = np.repeat(np.arange(len(motion)), n)
+    k = np.arange(len(sample_slice)) - np.repeat(np.cumsum(n) - n, n)
+    lo = b_lo[sample_slice] + k
+    hi = np.where(moving[sample_slice], lo + 1, b_hi[sample_slice])
+    t = start_us + (lo * timing.bin_us) + timing.bin_us // 2
+    t = np.clip(t, t_from[sample_slice], t_to[sample_slice])
+    return sample_slice, t, lo, hi
+
+
+def _rssi_all_antennas(xyz: FloatArray, layout: DockLayout, radio: RadioModel) -> FloatArray:
+    n, a = len(xyz), layout.n_antennas
+    pos = np.repeat(xyz, a, axis=0)
+    ant = np.tile(np.arange(a), n)
+    rssi = nominal_rssi(pos, None, layout.ant_xyz[ant], layout.boresight[ant], radio)
+    rssi -= 2.0 * layout.wall_loss(pos, ant, radio)
+    return rssi.reshape(n, a)
+
+
+def schedules(
+    occupancy: FloatArray, layout: DockLayout, timing: AirTime, start_us: int, phase: FloatArray
+) -> tuple[Schedule, ...]:
+    """One round schedule per reader (door) from the antennas' powered-tag counts."""
+    out = []
+    for door in range(len(layout.doors)):
+        rows = np.flatnonzero(layout.ant_door == door)
+        rows = rows[np.argsort(layout.ant_port[rows])]
+        out.append(build_schedule(occupancy[rows], timing, start_us, float(phase[door])))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """Everything read generation needs besides the random streams."""
+
+    world: World
+    schedules: tuple[Schedule, ...]
+    miss_rate: float
+
+
+def generate_reads(
+    ctx: ReadContext, slices: Slices, phys: np.random.Generator, miss: np.random.Generator
+) -> ReadBatch:
+    """Draw every read of every slice, batch by batch."""
+    out = ReadBatch(parts=[])
+    pending: list[tuple[int, IntArray, IntArray]] = []
+    size = 0
+    layout, tags, motions = ctx.world.layout, ctx.world.tags, ctx.world.motions
+    port_index = _port_index(layout)
+    for s in range(len(slices.motion)):
+        m = int(slices.motion[s])
+        n_tags = int(tags.count[motions.pallet[m]])
+        for a in np.flatnonzero(slices.candidates[s]).tolist():
+            sched = ctx.schedules[int(layout.ant_door[a])]
+            start, length = sched.rounds(port_index[a], int(slices.t_from[s]), int(slices.t_to[s]))
+            if len(start):
+                pending.append((m * layout.n_antennas + a, start, length))
+                size += len(start) * n_tags
+        if size >= BATCH_PAIRS:
+            _evaluate(ctx, pending, (phys, miss), out)
+            pending, size = [], 0
+    if pending:
+        _evaluate(ctx, pending, (phys, miss), out)
+    return out
+
+
+def _port_index(layout: DockLayout) -> list[int]:
+    # Row of each antenna within its reader's schedule (schedules order antennas by port).
+    index = []
+    for a in range(layout.n_antennas):
+        ports = np.sort(layout.ant_port[layout.ant_door == layout.ant_door[a]])
+        index.append(int(np.searchsorted(ports, layout.ant_port[a])))
+    return index
+
+
+def _evaluate(
+    ctx: ReadContext,
+    pending: list[tuple[int, IntArray, IntArray]],
+    rngs: tuple[np.random.Generator, np.random.Generator],
+    out: ReadBatch,
+) -> None:
+    # Expand rounds to (round, tag) pairs, then draw timing, fading, success and misses.
+    phys, miss = rngs
+    world = ctx.world
+    key = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in pending])
+    start = np.concatenate([p[1] for p in pending])
+    length = np.concatenate([p[2] for p in pending])
+    m_round, a_round = np.divmod(key, world.layout.n_antennas)
+    pallet = world.motions.pallet[m_round]
+    per = world.tags.count[pallet]
+    r = np.repeat(np.arange(len(key)), per)
+    tag = world.tags.first[pallet][r] + np.arange(len(r)) - np.repeat(np.cumsum(per) - per, per)
+    overhead = ctx.schedules[0].overhead_us
+    slot = phys.random(len(r)) * (length[r] - overhead)
+    t = start[r] + np.round(overhead + slot).astype(np.int64)
+    rssi = tag_rssi(world, m_round[r], a_round[r], tag, t)
+    rssi = quantise(rssi + phys.normal(0.0, world.radio.fading_sigma_db, len(t)), world.radio)
+    p_read = read_probability(rssi, world.radio)
+    readable = (phys.random(len(r)) < p_read) & ~world.tags.dead[tag]
+    kept = readable & (miss.random(len(r)) >= ctx.miss_rate)
+    out.read_attempts += int(readable.sum())
+    out.missed += int((readable & ~kept).sum())
+    a = a_round[r][kept]
+    door, port = world.layout.ant_door[a], world.layout.ant_port[a]
+    out.parts.append((t[kept], door, port, tag[kept], rssi[kept]))
