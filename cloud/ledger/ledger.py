@@ -1,0 +1,224 @@
+"""Posting moves and keeping the balances cache in step, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, delete, func, insert, literal, select, text, tuple_, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cloud.ledger.types import (
+    AlreadyPostedError,
+    BalanceKey,
+    LedgerError,
+    MoveNotFoundError,
+    MoveReason,
+    MoveSpec,
+    net_deltas,
+)
+from cloud.store.errors import violated_unique
+from cloud.store.models import Balance, Base, Move, utcnow
+from cloud.store.models.ledger import REVERSAL_UNIQUE, SOURCE_UNIQUE
+
+log = logging.getLogger(__name__)
+
+REVERSAL_SOURCE = "reversal"
+# Rows per statement: well under PostgreSQL's 65535 bind parameters per statement.
+CHUNK = 1000
+
+PostedHook = Callable[[int], None]
+T = TypeVar("T")
+
+
+class Ledger:
+    """Append-only moves with balances updated in the same transaction; never UPDATE or DELETE."""
+
+    def __init__(self, on_posted: PostedHook | None = None) -> None:
+        self._on_posted = on_posted
+
+    def post(self, session: Session, moves: Sequence[MoveSpec]) -> list[int]:
+        """Post moves atomically; AlreadyPostedError (nothing written) if a source was posted."""
+        return self._post(session, moves, reverses=None)
+
+    def reverse(
+        self,
+        session: Session,
+        move_id: int,
+        *,
+        at: datetime | None = None,
+        event_id: str | None = None,
+    ) -> int:
+        """Post the compensating move of move_id; AlreadyPostedError if already reversed."""
+        original = session.get(Move, move_id)
+        if original is None:
+            raise MoveNotFoundError(f"move {move_id} does not exist")
+        spec = MoveSpec(
+            item_id=original.item_id,
+            qty=original.qty,
+            from_location_id=original.to_location_id,
+            to_location_id=original.from_location_id,
+            reason=MoveReason.REVERSAL,
+            source_type=REVERSAL_SOURCE,
+            source_id=str(move_id),
+            at=at or utcnow(),
+            epc=original.epc,
+            lot=original.lot,
+            event_id=event_id,
+        )
+        return self._post(session, [spec], reverses=move_id)[0]
+
+    def rebuild_balances(self, session: Session) -> int:
+        """Recompute every balance from the moves; return the number of balance rows."""
+        if session.get_bind().dialect.name == "postgresql":
+            # Posting takes ROW EXCLUSIVE on moves; SHARE waits for those and holds new ones off.
+            session.execute(text("LOCK TABLE moves IN SHARE MODE"))
+        session.execute(delete(Balance))
+        columns = ("item_id", "location_id", "stock_key", "qty")
+        session.execute(insert(Balance).from_select(columns, computed_balances()))
+        count = session.scalar(select(func.count()).select_from(Balance)) or 0
+        log.info("balances rebuilt from moves: %s rows", count)
+        return count
+
+    def _post(self, session: Session, moves: Sequence[MoveSpec], reverses: int | None) -> list[int]:
+        if not moves:
+            return []
+        _refuse_repeats(moves)
+        try:
+            # A savepoint, so that AlreadyPostedError leaves the caller's transaction usable.
+            with session.begin_nested():
+                ids = _insert_moves(session, moves, reverses)
+                _apply_deltas(session, net_deltas(moves))
+        except IntegrityError as exc:
+            raise _explain(session, exc, moves, reverses) from exc
+        if self._on_posted:
+            self._on_posted(len(ids))
+        return ids
+
+
+def computed_balances() -> Select[Any]:
+    """Balances as the moves define them: SELECT item_id, location_id, stock_key, qty."""
+    legs = union_all(
+        select(Move.item_id, Move.to_location_id.label("location_id"), Move.stock_key, Move.qty),
+        select(
+            Move.item_id,
+            Move.from_location_id.label("location_id"),
+            Move.stock_key,
+            (literal(0) - Move.qty).label("qty"),
+        ),
+    ).subquery()
+    total = func.sum(legs.c.qty)
+    return (
+        select(legs.c.item_id, legs.c.location_id, legs.c.stock_key, total.label("qty"))
+        .group_by(legs.c.item_id, legs.c.location_id, legs.c.stock_key)
+        .having(total != 0)
+    )
+
+
+def _refuse_repeats(moves: Sequence[MoveSpec]) -> None:
+    seen: set[tuple[str, str, int, str]] = set()
+    for move in moves:
+        if move.source_key in seen:
+            raise LedgerError(f"batch posts source {move.source_key} twice")
+        seen.add(move.source_key)
+
+
+def _row(move: MoveSpec, reverses: int | None) -> dict[str, Any]:
+    return {
+        "at": move.at,
+        "item_id": move.item_id,
+        "epc": move.epc,
+        "lot": move.lot,
+        "stock_key": move.stock_key,
+        "qty": move.qty,
+        "from_location_id": move.from_location_id,
+        "to_location_id": move.to_location_id,
+        "reason": move.reason.value,
+        "source_type": move.source_type,
+        "source_id": move.source_id,
+        "event_id": move.event_id,
+        "reverses_move_id": reverses,
+    }
+
+
+def _chunks(rows: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+def _insert_moves(session: Session, moves: Sequence[MoveSpec], reverses: int | None) -> list[int]:
+    # executemany with RETURNING becomes batched INSERT ... VALUES ... RETURNING on both dialects.
+    statement = insert(Move).returning(Move.id, sort_by_parameter_order=True)
+    rows = [_row(move, reverses) for move in moves]
+    return list(session.scalars(statement, rows))
+
+
+def _apply_deltas(session: Session, deltas: dict[BalanceKey, int]) -> None:
+    # Sorted, so that concurrent posters lock balance rows in one order (no deadlocks).
+    keys = sorted(key for key, delta in deltas.items() if delta)
+    if not keys:
+        return
+    rows = [
+        {
+            "item_id": k.item_id,
+            "location_id": k.location_id,
+            "stock_key": k.stock_key,
+            "qty": deltas[k],
+        }
+        for k in keys
+    ]
+    for chunk in _chunks(rows):
+        session.execute(_upsert(session, chunk))
+    for key_chunk in _chunks(keys):
+        tuples = [(k.item_id, k.location_id, k.stock_key) for k in key_chunk]
+        session.execute(
+            delete(Balance).where(
+                Balance.qty == 0,
+                tuple_(Balance.item_id, Balance.location_id, Balance.stock_key).in_(tuples),
+            )
+        )
+
+
+def _upsert(session: Session, rows: Sequence[dict[str, Any]]) -> Any:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(Balance).values(list(rows))
+    return statement.on_conflict_do_update(
+        index_elements=[Balance.item_id, Balance.location_id, Balance.stock_key],
+        set_={"qty": Balance.qty + statement.excluded.qty},
+    )
+
+
+def _explain(
+    session: Session, exc: IntegrityError, moves: Sequence[MoveSpec], reverses: int | None
+) -> Exception:
+    constraint = violated_unique(exc, Base.metadata)
+    if constraint == REVERSAL_UNIQUE or (reverses is not None and constraint == SOURCE_UNIQUE):
+        return AlreadyPostedError(
+            f"move {reverses} was already reversed",
+            source_type=REVERSAL_SOURCE,
+            source_id=str(reverses),
+        )
+    if constraint != SOURCE_UNIQUE:
+        return LedgerError(f"moves refused by the database: {exc.orig}")
+    first = _first_posted(session, moves) or moves[0]
+    return AlreadyPostedError(
+        f"source {first.source_type}:{first.source_id} was already posted",
+        source_type=first.source_type,
+        source_id=first.source_id,
+    )
+
+
+def _first_posted(session: Session, moves: Sequence[MoveSpec]) -> MoveSpec | None:
+    sources = sorted({(m.source_type, m.source_id) for m in moves})
+    found: set[tuple[str, str, int, str]] = set()
+    for chunk in _chunks(sources):
+        query = select(Move.source_type, Move.source_id, Move.item_id, Move.stock_key).where(
+            tuple_(Move.source_type, Move.source_id).in_(list(chunk))
+        )
+        found.update((r[0], r[1], r[2], r[3]) for r in session.execute(query))
+    return next((m for m in moves if m.source_key in found), None)

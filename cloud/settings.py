@@ -1,0 +1,120 @@
+"""Cloud service configuration: environment variables (TAGTRAIL_*) and an optional .env file."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from protocol.topics import TopicError, check_segment
+
+# Only good enough for a developer's laptop; every other environment must set its own.
+DEVELOPMENT_SECRET = "tagtrail-development-secret-do-not-use"  # noqa: S105
+MIN_SECRET_LENGTH = 32
+
+Environment = Literal["development", "production", "test"]
+
+
+class CloudSettings(BaseSettings):
+    """Everything the cloud service reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAGTRAIL_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        frozen=True,
+    )
+
+    environment: Environment = Field(
+        "development", description="deployment kind; only development accepts default secrets"
+    )
+    db_url: str = Field(
+        "sqlite:///var/tagtrail-cloud.sqlite",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    db_echo: bool = Field(False, description="log every SQL statement (debugging only)")
+    db_pool_size: int = Field(5, ge=1, le=200, description="PostgreSQL connection pool size")
+    db_busy_timeout_ms: int = Field(
+        5000, ge=0, description="SQLite: how long a writer waits for the lock, milliseconds"
+    )
+    migrate_on_startup: bool = Field(
+        True, description="run Alembic `upgrade head` when the service starts"
+    )
+    mqtt_url: str = Field("mqtt://127.0.0.1:1883", description="broker URL, mqtt://host:port")
+    mqtt_group: str = Field(
+        "tagtrail-cloud", description="MQTT 5 shared-subscription group the workers join"
+    )
+    mqtt_client_id: str | None = Field(
+        None, description="MQTT client id; default tagtrail-cloud-<random> per worker"
+    )
+    http_host: str = Field("127.0.0.1", description="address the HTTP API listens on")
+    http_port: int = Field(8000, ge=1, le=65535, description="TCP port of the HTTP API")
+    secret_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SECRET),
+        description="key for signing webhooks and tokens; must be set outside development",
+    )
+    receiving_quiet_s: float = Field(
+        10.0, gt=0, description="seconds without reads after which a receiving session closes"
+    )
+    over_receipt_tolerance_pct: float = Field(
+        0.0, ge=0, le=100, description="received quantity above ordered accepted, percent"
+    )
+    dead_letter_max_payload: int = Field(
+        65536, ge=256, description="bytes of a rejected payload kept in the dead-letter table"
+    )
+    event_bus_buffer: int = Field(
+        1000, ge=1, description="messages buffered per live-stream subscriber before dropping"
+    )
+    sse_keepalive_s: float = Field(
+        15.0, gt=0, description="seconds between keep-alive comments on the live event stream"
+    )
+    page_max_limit: int = Field(500, ge=1, description="largest page size the API returns")
+    import_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="largest CSV file the import endpoint accepts"
+    )
+
+    @field_validator("db_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if not (scheme.startswith("sqlite") or scheme.startswith("postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"mqtt", "mqtts", "tcp"} or not parts.hostname:
+            raise ValueError("must look like mqtt://host:port")
+        return value
+
+    @field_validator("mqtt_group")
+    @classmethod
+    def _mqtt_group(cls, value: str) -> str:
+        try:
+            return check_segment("mqtt_group", value)
+        except TopicError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _secret(self) -> CloudSettings:
+        if self.environment == "development":
+            return self
+        secret = self.secret_key.get_secret_value()
+        if secret == DEVELOPMENT_SECRET:
+            raise ValueError(
+                f"secret_key: the built-in development secret is refused in {self.environment}; "
+                "set TAGTRAIL_SECRET_KEY"
+            )
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"secret_key: use at least {MIN_SECRET_LENGTH} characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (single node) rather than PostgreSQL."""
+        return self.db_url.startswith("sqlite")

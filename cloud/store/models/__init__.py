@@ -1,0 +1,45 @@
+"""Every table of the cloud service; importing this module fills Base.metadata."""
+
+from cloud.store.models.base import Base, utcnow
+from cloud.store.models.ingest import DeadLetter, ProcessedEvent
+from cloud.store.models.ledger import Balance, Move
+from cloud.store.models.master import Gateway, Item, Location, Partner, ReadPoint, Site
+from cloud.store.models.operations import (
+    Alert,
+    Receipt,
+    ReceiptLine,
+    ReceivingSession,
+    SessionRead,
+    Shipment,
+    ShipmentLine,
+    ShipmentScan,
+)
+from cloud.store.models.orders import Asn, AsnLine, AsnPallet, PoLine, PurchaseOrder
+
+__all__ = [
+    "Alert",
+    "Asn",
+    "AsnLine",
+    "AsnPallet",
+    "Balance",
+    "Base",
+    "DeadLetter",
+    "Gateway",
+    "Item",
+    "Location",
+    "Move",
+    "Partner",
+    "PoLine",
+    "ProcessedEvent",
+    "PurchaseOrder",
+    "ReadPoint",
+    "Receipt",
+    "ReceiptLine",
+    "ReceivingSession",
+    "SessionRead",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentScan",
+    "Site",
+    "utcnow",
+]
