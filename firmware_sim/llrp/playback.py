@@ -50,20 +50,33 @@ class PlaybackClock:
         return scenario_us / 1e6 / self.speed
 
 
+def _true_times(scenario: Scenario, reader: int) -> npt.NDArray[np.int64]:
+    """True times of reads_of(reader), in the same order."""
+    mine = np.flatnonzero(scenario.reads["reader"] == reader)
+    t_us = scenario.reads["t_us"][mine].astype(np.int64)
+    order = np.argsort(t_us, kind="stable")  # the order reads_of uses
+    true = scenario.meta.get("true_time_us")
+    if isinstance(true, np.ndarray) and true.shape == scenario.reads.shape:
+        exact: npt.NDArray[np.int64] = true[mine][order].astype(np.int64)
+        return exact
+    skewed: npt.NDArray[np.int64] = t_us[order] - scenario.readers[reader].clock_skew_us
+    return skewed
+
+
 class ReadTimeline:
     """One reader's reads, released as the playback clock passes their true time.
 
-    A read is due when the clock reaches its true time (reader timestamp minus the reader's
-    clock skew, relative to the scenario start). With looping, lap k replays the reads with
+    A read is due when the clock reaches its true time relative to the scenario start: the
+    scenario's meta["true_time_us"] when it exports one (aligned with its reads), else the
+    reader timestamp minus the reader's clock skew. With looping, lap k replays the reads with
     timestamps shifted by k scenario lengths, so reader time never runs backwards.
     """
 
     def __init__(self, scenario: Scenario, reader: int, *, loop: bool = False) -> None:
         self.reads: Reads = scenario.reads_of(reader)
-        skew = scenario.readers[reader].clock_skew_us
-        self.due_us: npt.NDArray[np.int64] = (
-            self.reads["t_us"].astype(np.int64) - skew - scenario.start_us
-        )
+        # Non-decreasing by construction (searchsorted needs it), even if a scenario's clock
+        # model rounds two neighbouring reads out of order.
+        self.due_us = np.maximum.accumulate(_true_times(scenario, reader) - scenario.start_us)
         last = int(self.due_us[-1]) + 1 if len(self.due_us) else 1
         self.lap_us = max(scenario.end_us - scenario.start_us, last, 1)
         self.loop = loop

@@ -382,7 +382,15 @@ class ReaderEmulator:
             self._deliver(inv.encoder, inv.per_message, inv.batcher.drain())
             self.counters.reads_pending = 0
         self.finished.set()
-        logger.info("reader %s: scenario played out: %s", self.name, self.counters.as_dict())
+        c = self.counters
+        logger.info(
+            "reader %s: scenario played out: %d reads due, %d sent, %d idle, %d dropped",
+            self.name,
+            c.reads_due,
+            c.reads_sent,
+            c.reads_idle,
+            c.reads_dropped_disconnected + c.reads_dropped_overflow,
+        )
 
     def _ingest(self, reads: Reads) -> None:
         n = len(reads)
