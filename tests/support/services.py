@@ -80,8 +80,10 @@ class BrokerProcess:
         """Start (or restart) the broker and wait until it accepts connections."""
         if self._proc and self._proc.poll() is None:
             return
-        log = (self._dir / "broker.log").open("ab")
-        self._proc = subprocess.Popen(self._command(), stdout=log, stderr=subprocess.STDOUT)
+        # The child keeps its own copy of the log descriptor; ours is closed at once, or each
+        # restart would leak one (a ResourceWarning, an error under filterwarnings=error).
+        with (self._dir / "broker.log").open("ab") as log:
+            self._proc = subprocess.Popen(self._command(), stdout=log, stderr=subprocess.STDOUT)
         wait_port("127.0.0.1", self.port)
 
     def stop(self) -> None:

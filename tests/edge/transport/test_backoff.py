@@ -1,0 +1,56 @@
+"""Reconnect backoff: grows exponentially, stays within its bounds, jitters, resets."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from edge.transport.backoff import Backoff
+
+
+def test_delays_double_up_to_the_cap() -> None:
+    backoff = Backoff(0.5, 8.0, random.Random(1))
+    ceilings = [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    for ceiling in ceilings:
+        delay = backoff.next_delay()
+        assert max(0.5, ceiling / 2) <= delay <= ceiling
+
+
+def test_reset_starts_again_from_the_minimum() -> None:
+    backoff = Backoff(1.0, 30.0, random.Random(2))
+    for _ in range(10):
+        backoff.next_delay()
+    backoff.reset()
+    assert backoff.next_delay() == 1.0
+
+
+def test_jitter_spreads_gateways_apart() -> None:
+    delays = {Backoff(1.0, 60.0, random.Random(seed)).next_delay() for seed in range(20)}
+    assert len(delays) == 1  # the first delay is exactly the minimum
+    later = []
+    for seed in range(20):
+        backoff = Backoff(1.0, 60.0, random.Random(seed))
+        for _ in range(5):
+            backoff.next_delay()
+        later.append(backoff.next_delay())
+    assert len(set(later)) == 20
+
+
+@given(
+    st.floats(0.01, 10.0),
+    st.floats(1.0, 100.0),
+    st.integers(0, 2000),
+    st.integers(0, 2**32),
+)
+def test_delays_stay_within_bounds(min_s: float, factor: float, attempts: int, seed: int) -> None:
+    backoff = Backoff(min_s, min_s * factor, random.Random(seed))
+    backoff.attempts = attempts
+    assert min_s <= backoff.next_delay() <= min_s * factor
+
+
+def test_bad_bounds_are_refused() -> None:
+    with pytest.raises(ValueError, match="min_s"):
+        Backoff(2.0, 1.0)
