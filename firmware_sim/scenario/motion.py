@@ -52,17 +52,20 @@ def concat(parts: list[Motions]) -> Motions:
 
 def place_on_load(offset: FloatArray, centre: FloatArray, heading: FloatArray) -> FloatArray:
     """World position of points given in the load frame (forward, left, up)."""
-    left = np.stack([-heading[:, 1], heading[:, 0], np.zeros(len(heading))], axis=1)
-    world: FloatArray = (
-        centre + offset[:, :1] * heading + offset[:, 1:2] * left + offset[:, 2:3] * [0, 0, 1]
-    )
+    world: FloatArray = rotate_to_world(offset, heading)
+    world += centre
     return world
 
 
 def rotate_to_world(vec: FloatArray, heading: FloatArray) -> FloatArray:
-    """Direction vectors given in the load frame, turned to world axes."""
-    left = np.stack([-heading[:, 1], heading[:, 0], np.zeros(len(heading))], axis=1)
-    world: FloatArray = vec[:, :1] * heading + vec[:, 1:2] * left + vec[:, 2:3] * [0, 0, 1]
+    """Vectors given in the load frame (forward, left, up), turned to world axes (loads stay
+    level: heading is horizontal)."""
+    hx, hy = heading[:, 0], heading[:, 1]
+    fwd, left = vec[:, 0], vec[:, 1]
+    world = np.empty_like(vec)
+    world[:, 0] = fwd * hx - left * hy
+    world[:, 1] = fwd * hy + left * hx
+    world[:, 2] = vec[:, 2]
     return world
 
 
