@@ -40,4 +40,7 @@ def _load_builtin() -> None:
         importlib.import_module(module)
 
 
-BUILTIN_MODULES: tuple[str, ...] = ("firmware_sim.scenario.dock",)
+BUILTIN_MODULES: tuple[str, ...] = (
+    "firmware_sim.scenario.dock",
+    "firmware_sim.scenario.impinj_log",
+)
