@@ -84,9 +84,9 @@ def channel_of(t_us: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 
 
 def peak_rssi(rssi: npt.NDArray[np.float32]) -> npt.NDArray[np.int8]:
-    """PeakRSSI as LLRP carries it: whole dBm, signed 8-bit."""
-    clean = np.nan_to_num(rssi, nan=-128.0, posinf=127.0, neginf=-128.0)
-    rounded: npt.NDArray[np.int8] = np.clip(np.rint(clean), -128, 127).astype(np.int8)
+    """PeakRSSI as LLRP carries it: whole dBm, signed 8-bit (NaN reads as -128)."""
+    # fmax/fmin, unlike clip, also map NaN to the bound, so the cast never sees a NaN.
+    rounded: npt.NDArray[np.int8] = np.fmin(np.fmax(np.rint(rssi), -128), 127).astype(np.int8)
     return rounded
 
 
@@ -97,9 +97,17 @@ class EpcTable:
         self.params = [epc_parameter(e) for e in epcs]
         self.pc = np.array([stored_pc(epc_bytes(e)[1]) for e in epcs], np.uint16)
         self.crc = np.array([stored_crc(e) for e in epcs], np.uint16)
+        self._encoders: dict[ReportFormat, ReportEncoder] = {}
 
     def __len__(self) -> int:
         return len(self.params)
+
+    def encoder(self, fmt: ReportFormat) -> ReportEncoder:
+        """The encoder for a format, built once and shared by every reader using this table."""
+        found = self._encoders.get(fmt)
+        if found is None:
+            found = self._encoders[fmt] = ReportEncoder(self, fmt)
+        return found
 
 
 # Tail fields in the order LLRP puts them after the EPC: (selector flag, TV type, dtype).
@@ -120,20 +128,30 @@ _TAIL: tuple[tuple[str, int, str], ...] = (
 
 
 class ReportEncoder:
-    """Vectorised TagReportData and RO_ACCESS_REPORT encoder for one ReportFormat."""
+    """Vectorised TagReportData and RO_ACCESS_REPORT encoder for one ReportFormat.
+
+    Each TagReportData is one record of a packed structured dtype: the TLV header and EPC
+    parameter as one opaque field (precomputed per tag), then a TV type byte and big-endian
+    value per selected field. When EPC lengths differ, the opaque field is as wide as the
+    longest and a per-tag byte mask squeezes the padding out.
+    """
 
     def __init__(self, epcs: EpcTable, fmt: ReportFormat) -> None:
         self.format = fmt
         self._epcs = epcs
         self._names = [name for name, _, _ in _TAIL if getattr(fmt.selector, name)]
-        # Packed (unaligned) records: a TV type byte before each value, as on the wire.
-        self._dtype = np.dtype(
-            [item for n, _, dt in _TAIL if n in self._names for item in ((n + "_t", "u1"), (n, dt))]
-        )
-        self.tail_len = self._dtype.itemsize
-        self._template = self._make_template()
-        self._prefix, self.record_len = self._make_prefix()
-        self._keep = self._make_keep()
+        tail = [item for n, _, dt in _TAIL if n in self._names for item in _tv_fields(n, dt)]
+        self.tail_len = np.dtype(tail).itemsize if tail else 0
+        prefix, self.record_len = self._make_prefix()
+        width = prefix.shape[1]
+        self._prefix = prefix.view(f"V{width}").ravel()
+        self._dtype = np.dtype([("prefix", f"V{width}"), *tail])
+        sizes = np.unique(self.record_len)
+        self.uniform_size = int(sizes[0]) if len(sizes) == 1 else 0
+        self._keep = None if self.uniform_size else self._make_keep(width)
+        # Ready-made blank records as raw bytes: copying bytes is a memcpy, while copying a
+        # structured array goes field by field.
+        self._blank = np.frombuffer(self._make_template().tobytes() * _BLOCK, np.uint8)
 
     def _make_template(self) -> npt.NDArray[np.void]:
         template = np.zeros(1, self._dtype)
@@ -164,9 +182,8 @@ class ReportEncoder:
             lengths[i] = size
         return prefix, lengths
 
-    def _make_keep(self) -> npt.NDArray[np.bool_]:
-        # Row mask over [prefix | tail]: drops the zero padding after shorter EPC parameters.
-        width = self._prefix.shape[1]
+    def _make_keep(self, width: int) -> npt.NDArray[np.bool_]:
+        # Row mask over a record's bytes: drops the zero padding after shorter EPC parameters.
         cols = np.arange(width + self.tail_len)
         prefix_len = self.record_len - self.tail_len
         keep: npt.NDArray[np.bool_] = (cols[None, :] < prefix_len[:, None]) | (
@@ -176,57 +193,71 @@ class ReportEncoder:
 
     def records(self, reads: Reads) -> tuple[bytes, npt.NDArray[np.int64]]:
         """All TagReportData of reads, concatenated, and each one's length."""
-        tags = reads["tag"].astype(np.intp)
-        lengths = self.record_len[tags]
-        tail = self._tail_bytes(reads, tags)
-        if len(lengths) and lengths.min() == lengths.max():
-            width = int(lengths[0]) - self.tail_len
-            body = np.concatenate([self._prefix[tags, :width], tail], axis=1).tobytes()
+        tags = reads["tag"]
+        records = self._fill(reads, tags)
+        if self._keep is None:
+            return records.tobytes(), self.record_len[tags]
+        raw = records.view(np.uint8).reshape(len(reads), self._dtype.itemsize)
+        return raw[self._keep[tags]].tobytes(), self.record_len[tags]
+
+    def _fill(self, reads: Reads, tags: npt.NDArray[np.int32]) -> npt.NDArray[np.void]:
+        n = len(reads)
+        size = self._dtype.itemsize
+        if n <= _BLOCK:
+            records = self._blank[: n * size].copy().view(self._dtype)
         else:
-            matrix = np.concatenate([self._prefix[tags], tail], axis=1)
-            body = matrix[self._keep[tags]].tobytes()
-        return body, lengths
-
-    def _tail_bytes(self, reads: Reads, tags: npt.NDArray[np.intp]) -> npt.NDArray[np.uint8]:
-        if not self.tail_len:
-            return np.zeros((len(reads), 0), np.uint8)
-        tail = self._tail(reads, tags)
-        return tail.view(np.uint8).reshape(len(reads), self.tail_len)
-
-    def _tail(self, reads: Reads, tags: npt.NDArray[np.intp]) -> npt.NDArray[np.void]:
-        tail = np.repeat(self._template, len(reads))
+            records = np.repeat(self._blank[:size].view(self._dtype), n)
+        records["prefix"] = self._prefix[tags]
         names = self._names
         t_us = reads["t_us"]
         if "antenna_id" in names:
-            tail["antenna_id"] = reads["antenna"]
+            records["antenna_id"] = reads["antenna"]
         if "peak_rssi" in names:
-            tail["peak_rssi"] = peak_rssi(reads["rssi"])
+            records["peak_rssi"] = peak_rssi(reads["rssi"])
         if "channel_index" in names:
-            tail["channel_index"] = channel_of(t_us)
+            records["channel_index"] = channel_of(t_us)
         for name in ("first_seen", "last_seen"):
             if name in names:
-                tail[name] = t_us
+                records[name] = t_us
         if "pc_bits" in names:
-            tail["pc_bits"] = self._epcs.pc[tags]
+            records["pc_bits"] = self._epcs.pc[tags]
         if "crc" in names:
-            tail["crc"] = self._epcs.crc[tags]
-        return tail
+            records["crc"] = self._epcs.crc[tags]
+        return records
 
     def messages(self, reads: Reads, per_message: int, first_id: int) -> tuple[bytes, int]:
         """RO_ACCESS_REPORTs of at most per_message tag reports each; (bytes, message count)."""
-        if not len(reads):
+        n = len(reads)
+        if not n:
             return b"", 0
         body, lengths = self.records(reads)
-        starts = np.arange(0, len(reads), max(per_message, 1))
-        sizes = np.add.reduceat(lengths, starts).tolist()
+        step = max(per_message, 1)
+        if n <= step:
+            return _report_header(len(body), first_id) + body, 1
+        if self.uniform_size:
+            full, rest = divmod(n, step)
+            sizes = [step * self.uniform_size] * full + ([rest * self.uniform_size] if rest else [])
+        else:
+            sizes = np.add.reduceat(lengths, np.arange(0, n, step)).tolist()
         view = memoryview(body)
         parts: list[bytes | memoryview] = []
         pos = 0
         for i, size in enumerate(sizes):
-            parts.append(HEADER.pack(_REPORT_TYPE, HEADER_LEN + size, (first_id + i) & 0xFFFFFFFF))
+            parts.append(_report_header(size, first_id + i))
             parts.append(view[pos : pos + size])
             pos += size
         return b"".join(parts), len(sizes)
+
+
+_BLOCK = 1024  # records kept ready-made, so a typical batch starts from a plain copy
+
+
+def _tv_fields(name: str, dtype: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    return (name + "_t", "u1"), (name, dtype)
+
+
+def _report_header(body_len: int, msg_id: int) -> bytes:
+    return HEADER.pack(_REPORT_TYPE, HEADER_LEN + body_len, msg_id & 0xFFFFFFFF)
 
 
 def encode_reference(

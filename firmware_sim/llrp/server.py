@@ -63,7 +63,7 @@ class _Inventory:
     entry: RoEntry
     encoder: ReportEncoder
     batcher: ReportBatcher
-    antennas: npt.NDArray[np.int16] | None
+    antennas: npt.NDArray[np.bool_] | None  # by antenna port: inventoried? (None = all)
     per_message: int
     stop_at_us: int
 
@@ -92,8 +92,10 @@ class ReaderEmulator:
         self.counters = Counters()
         self._epoch_us = scenario.start_us + spec.clock_skew_us
         self._timeline = ReadTimeline(scenario, reader, loop=self.options.loop)
+        self._antennas_in_use = frozenset(
+            int(a) for a in np.unique(self._timeline.reads["antenna"])
+        )
         self._epcs = epcs or EpcTable(scenario.epcs)
-        self._encoders: dict[ReportFormat, ReportEncoder] = {}
         self._handler = MessageHandler(self)
         self._held = HeldReads(self.options.max_held_reads)
         self._conn: ClientConnection | None = None
@@ -336,7 +338,7 @@ class ReaderEmulator:
         policy = ReportPolicy.of(spec, report)
         now = self.clock.offset_us()
         cap = self.options.max_tags_per_report
-        antennas = None if spec.antennas is None else np.array(sorted(spec.antennas), np.int16)
+        antennas = self._antenna_filter(spec.antennas)
         self._inv = _Inventory(
             entry=entry,
             encoder=self._encoder(fmt),
@@ -361,6 +363,14 @@ class ReaderEmulator:
         rospec_id = entry.spec.rospec_id
         self._event(Event.ROSPEC, lambda i, t: encode.rospec_event(i, t, 1, rospec_id))
         logger.info("reader %s: ROSpec %d stopped", self.name, rospec_id)
+
+    def _antenna_filter(self, wanted: frozenset[int] | None) -> npt.NDArray[np.bool_] | None:
+        """Lookup table by antenna port, or None when the ROSpec covers every antenna in use."""
+        if wanted is None or wanted >= set(self._antennas_in_use):
+            return None
+        table = np.zeros(1 << 16, np.bool_)  # indexed by any int16 port, negatives included
+        table[sorted(wanted)] = True
+        return table
 
     def _event(self, kind: Event, build: Callable[[int, int], bytes]) -> None:
         if self._conn is not None and self.state.settings.events.get(kind):
@@ -402,7 +412,7 @@ class ReaderEmulator:
             self.counters.reads_idle += n  # nothing inventories: the tags go unread
             return
         if inv.antennas is not None:
-            reads = reads[np.isin(reads["antenna"], inv.antennas)]
+            reads = reads[inv.antennas[reads["antenna"]]]
             self.counters.reads_idle += n - len(reads)
         for group in inv.batcher.add(reads):
             self._deliver(inv.encoder, inv.per_message, group)
@@ -425,10 +435,7 @@ class ReaderEmulator:
         return self.options.hold_reports or self.state.settings.hold_events
 
     def _encoder(self, fmt: ReportFormat) -> ReportEncoder:
-        encoder = self._encoders.get(fmt)
-        if encoder is None:
-            encoder = self._encoders[fmt] = ReportEncoder(self._epcs, fmt)
-        return encoder
+        return self._epcs.encoder(fmt)
 
     def _deliver(self, encoder: ReportEncoder, per_message: int, reads: Reads) -> None:
         n = len(reads)
