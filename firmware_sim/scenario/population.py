@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from firmware_sim.scenario import _epc
+from protocol import epc
 
 # GS1 prefixes of real member organisations (US/Canada, France, Germany, UK, Italy, Spain,
 # Netherlands, Switzerland, Japan, China); company prefixes are these plus member digits.
@@ -32,7 +32,7 @@ class Product:
     def gtin14(self) -> str:
         """The GTIN-14 of the case, check digit included."""
         body = self.item_reference[0] + self.company_prefix + self.item_reference[1:]
-        return body + gs1_check_digit(body)
+        return body + str(epc.gs1_check_digit(body))
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,6 @@ class Population:
         products = self.product_of[self.pallet_of == pallet]
         ids, counts = np.unique(products[products >= 0], return_counts=True)
         return {self.products[i].gtin14: int(c) for i, c in zip(ids, counts, strict=True)}
-
-
-def gs1_check_digit(digits: str) -> str:
-    """GS1 mod-10 check digit of a digit string (weights 3,1,... from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits)))
-    return str((10 - total % 10) % 10)
 
 
 def make_company_prefixes(rng: np.random.Generator, n: int) -> tuple[str, ...]:
@@ -157,14 +151,14 @@ def _encode_all(
     for product in product_of.tolist():
         if product < 0:
             serial_ref = str(sscc_next).zfill(sscc_digits)
-            epcs.append(_epc.encode_sscc96(shipper, serial_ref, filter_value=PALLET_FILTER))
+            epcs.append(epc.encode_sscc96(shipper, serial_ref, filter_value=PALLET_FILTER))
             sscc_next += 1
             continue
         item = products[product]
         serial = int(serial_next[product])
         serial_next[product] += 1
         epcs.append(
-            _epc.encode_sgtin96(
+            epc.encode_sgtin96(
                 item.company_prefix, item.item_reference, serial, filter_value=CASE_FILTER
             )
         )
