@@ -134,7 +134,8 @@ def build_dock(config: DockConfig, seed: int) -> Scenario:
     ctx = ReadContext(world, scheds, config.missed_read_rate)
     batch = generate_reads(ctx, slices, rng["phys"], rng["miss"])
     skew_us, drift_ppm = _clocks(rng["clock"], config.clock, len(layout.doors))
-    reads, t_true = assemble_reads(batch, skew_us, drift_ppm, config.start_us)
+    span = (config.start_us, config.start_us + duration_us)
+    reads, t_true = assemble_reads(batch, skew_us, drift_ppm, span)
     truth = ground_truth(population, motions, tags, layout, reads)
     stats = dock_statistics(population, world, reads, batch, duration_us)
     logger.info("dock scenario seed %s: %s", seed, stats)
@@ -147,7 +148,7 @@ def build_dock(config: DockConfig, seed: int) -> Scenario:
         reads=reads,
         truth=truth,
         start_us=config.start_us,
-        end_us=config.start_us + duration_us,
+        end_us=span[1],
         meta={
             "config": dataclasses.asdict(config),
             "clock_drift_ppm": {layout.reader_name(d): float(p) for d, p in enumerate(drift_ppm)},

@@ -16,15 +16,17 @@ IntArray = npt.NDArray[np.int64]
 
 
 def assemble_reads(
-    batch: ReadBatch, skew_us: IntArray, drift_ppm: FloatArray, start_us: int
+    batch: ReadBatch, skew_us: IntArray, drift_ppm: FloatArray, span_us: tuple[int, int]
 ) -> tuple[Reads, IntArray]:
-    """Reads sorted by true time with reader-clock t_us, and their true times."""
+    """Reads in the span sorted by true time with reader-clock t_us, and their true times."""
+    start_us, end_us = span_us
     if batch.parts:
         t, reader, port, tag, rssi = (np.concatenate(col) for col in zip(*batch.parts, strict=True))
     else:
         t = reader = port = tag = np.zeros(0, dtype=np.int64)
         rssi = np.zeros(0)
     order = np.lexsort((port, tag, reader, t))
+    order = order[t[order] < end_us]  # rounds started before the end may finish after it
     reads: Reads = np.empty(len(order), dtype=READ_DTYPE)
     t_true: IntArray = t[order]
     r = reader[order]
@@ -109,6 +111,9 @@ def dock_statistics(
         "reads_per_s_per_reader": [round(float(c) / (duration_us * 1e-6), 1) for c in per_reader],
         "cross_read_tags": int((seen & (other > 0)).sum()),
         "cross_read_rate": float((seen & (other > 0)).sum() / max(int(seen.sum()), 1)),
+        "cross_read_both_sides_tags": int(
+            (seen & _both_sides_elsewhere(reads, layout, m, motions)).sum()
+        ),
         "one_sided_tags": int((seen & ((out == 0) | (ins == 0))).sum()),
         "parked_read_tags": int(((motions.kind[m] == PARKED) & (out + ins + other > 0)).sum()),
         "lane_read_tags": int(((motions.kind[m] == LANE) & (out + ins + other > 0)).sum()),
@@ -117,3 +122,21 @@ def dock_statistics(
         "missed_reads": batch.missed,
         "miss_rate": batch.missed / max(batch.read_attempts, 1),
     }
+
+
+def _both_sides_elsewhere(
+    reads: Reads, layout: DockLayout, m: IntArray, motions: Motions
+) -> npt.NDArray[np.bool_]:
+    # Tags read on both sides of some door they did not cross: what could fool a portal.
+    n_doors = len(layout.doors)
+    side = np.zeros((n_doors, int(layout.ant_port.max()) + 1), dtype=np.int64)
+    side[layout.ant_door, layout.ant_port] = layout.ant_side
+    tag = reads["tag"].astype(np.int64)
+    reader = reads["reader"].astype(np.int64)
+    other = reader != motions.door[m][tag]
+    pair = tag[other] * n_doors + reader[other]
+    sides = np.unique(pair * 2 + side[reader[other], reads["antenna"][other].astype(np.int64)])
+    pairs, n_sides = np.unique(sides // 2, return_counts=True)
+    both = np.zeros(len(m), dtype=bool)
+    both[pairs[n_sides == 2] // n_doors] = True
+    return both
