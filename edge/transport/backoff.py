@@ -9,7 +9,11 @@ _MAX_EXPONENT = 30  # 2**30 times the first delay is beyond any sensible cap
 
 
 class Backoff:
-    """Delays doubling from min_s up to max_s, each drawn from [ceiling / 2, ceiling]."""
+    """Delays drawn from [ceiling / 2, ceiling], the ceiling doubling from 2 * min_s to max_s.
+
+    Every delay lies within [min_s, max_s]; even the first is jittered, so gateways that lost
+    the same broker at the same moment do not come back at the same moment.
+    """
 
     def __init__(self, min_s: float, max_s: float, rng: random.Random | None = None) -> None:
         if min_s <= 0 or max_s < min_s:
@@ -21,7 +25,7 @@ class Backoff:
 
     def next_delay(self) -> float:
         """The delay before the next attempt; each call counts one failed attempt."""
-        ceiling = min(self.max_s, self.min_s * 2 ** min(self.attempts, _MAX_EXPONENT))
+        ceiling = min(self.max_s, self.min_s * 2 ** min(self.attempts + 1, _MAX_EXPONENT))
         self.attempts += 1
         return self._rng.uniform(max(self.min_s, ceiling / 2), ceiling)
 

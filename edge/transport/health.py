@@ -34,7 +34,7 @@ class TransportStats:
 
 @dataclass
 class Counters:
-    """Mutable counters, written by the transport thread (now_dropped under the queue lock)."""
+    """Mutable counters, written only by the transport thread."""
 
     connects: int = 0
     connect_failures: int = 0
@@ -43,7 +43,6 @@ class Counters:
     events_published: int = 0
     events_acked: int = 0
     rejected: int = 0
-    now_dropped: int = 0
 
 
 class ConnectionLog:

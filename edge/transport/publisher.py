@@ -17,9 +17,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from paho.mqtt.enums import MQTTProtocolVersion
 
@@ -27,6 +25,7 @@ from edge.config import GatewayConfig, MqttConfig
 from edge.outbox import Outbox, PendingEvent
 from edge.transport.availability import availability_payload
 from edge.transport.backoff import Backoff
+from edge.transport.direct import DirectQueue, Message
 from edge.transport.health import ConnectionLog, Counters, TransportStats
 from edge.transport.session import Ack, Outcome, Session, Will
 from protocol.codec import MAX_PAYLOAD_BYTES, encode_rows
@@ -41,18 +40,6 @@ PROBE_TIMEOUT_S = 3.0  # how long an MQTT 5 CONNECT may go unanswered before try
 STABLE_SESSION_S = 10.0  # a connection that lasted this long resets the reconnect backoff
 PAYLOAD_BUDGET = MAX_PAYLOAD_BYTES - 4096  # room for the batch header
 NOW_QUEUE_MAX = 256
-DROP_LOG_INTERVAL_S = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Message:
-    """A message in flight: a batch knows its outbox seqs; a direct message keeps its bytes,
-    having no other copy to send again after a reconnect."""
-
-    kind: Kind
-    topic: str
-    seqs: tuple[int, ...] = ()
-    payload: bytes | None = None
 
 
 class Publisher:
@@ -82,16 +69,12 @@ class Publisher:
         self._backoff = Backoff(
             config.reconnect_min_s, max(config.reconnect_max_s, config.reconnect_min_s)
         )
-        self._log = ConnectionLog(
-            f"{config.host}:{config.port}"
-        )  # never the URL: it may hold a password
+        # Logs name host:port, never the URL, which may carry a password.
+        self._log = ConnectionLog(f"{config.host}:{config.port}")
         self._counters = Counters()
         self._cursors: dict[Kind, int] = {}
-        self._inflight: dict[int, _Message] = {}
-        self._now: deque[_Message] = deque()
-        self._now_max = now_queue_max
-        self._now_lock = threading.Lock()
-        self._now_drop_logged = float("-inf")
+        self._inflight: dict[int, Message] = {}
+        self._direct = DirectQueue(now_queue_max)
         self._stop = threading.Event()
         self._flush_deadline = self._final_deadline = 0.0
         self._thread: threading.Thread | None = None
@@ -140,23 +123,9 @@ class Publisher:
         Not durable: it waits in a bounded memory queue while the broker is away; when the queue
         is full the oldest queued message is dropped, counted and logged.
         """
-        message = _Message(kind, self._topics[kind], payload=payload)
-        with self._now_lock:
-            if len(self._now) >= self._now_max:
-                self._drop_oldest_now()
-            self._now.append(message)
-
-    def _drop_oldest_now(self) -> None:
-        dropped = self._now.popleft()
-        self._counters.now_dropped += 1
-        if time.monotonic() - self._now_drop_logged >= DROP_LOG_INTERVAL_S:
-            self._now_drop_logged = time.monotonic()
-            LOG.warning(
-                "queue of direct messages full (%d): dropped a %s message; %d dropped so far",
-                self._now_max,
-                dropped.kind.value,
-                self._counters.now_dropped,
-            )
+        if kind is Kind.STATUS:
+            raise ValueError("the status topic carries the transport's own birth and will")
+        self._direct.put(Message(kind, self._topics[kind], payload=payload))
 
     def stats(self) -> TransportStats:
         """A snapshot of the counters."""
@@ -174,8 +143,8 @@ class Publisher:
             events_acked=c.events_acked,
             rejected=c.rejected,
             inflight=len(self._inflight),
-            queued_now=len(self._now),
-            now_dropped=c.now_dropped,
+            queued_now=len(self._direct),
+            now_dropped=self._direct.dropped,
             last_error=self._last_error,
         )
 
@@ -188,7 +157,7 @@ class Publisher:
         return _wait_for(self._idle, timeout)
 
     def _idle(self) -> bool:
-        return self.outbox.depth == 0 and not self._inflight and not self._now
+        return self.outbox.depth == 0 and not self._inflight and self._direct.unacked == 0
 
     # -- the transport thread ---------------------------------------------------------------
 
@@ -206,7 +175,7 @@ class Publisher:
                 self._session_good = False
             finally:
                 self._end(session)
-            if not self._stop.is_set() and not self._session_good:
+            if not self._stop.is_set():
                 self._stop.wait(self._backoff.next_delay())
 
     def _connect(self) -> Session | None:
@@ -257,11 +226,14 @@ class Publisher:
         online = availability_payload("online", int(time.time() * 1000), self.version)
         mid = session.publish(self._status_topic, online, retain=True)
         if mid is not None:
-            self._inflight[mid] = _Message(Kind.STATUS, self._status_topic)
+            self._inflight[mid] = Message(Kind.STATUS, self._status_topic)
 
     def _pump(self, session: Session) -> bool:
         """Publish until max_inflight messages are out; False if the connection is gone."""
-        while len(self._inflight) < self.config.max_inflight:
+        # An MQTT 5 broker disconnects a client that exceeds its Receive Maximum; one slot
+        # stays free for the offline message at stop.
+        limit = max(1, min(self.config.max_inflight, session.receive_maximum - 1))
+        while len(self._inflight) < limit:
             found = self._next_message()
             if found is None:
                 return True
@@ -275,10 +247,9 @@ class Publisher:
             self._counters.events_published += len(message.seqs)
         return True
 
-    def _next_message(self) -> tuple[_Message, bytes] | None:
+    def _next_message(self) -> tuple[Message, bytes] | None:
         """A direct message if one is queued, else the next outbox batch, with its payload."""
-        with self._now_lock:
-            direct = self._now.popleft() if self._now else None
+        direct = self._direct.take()
         if direct is not None and direct.payload is not None:
             return direct, direct.payload
         try:
@@ -288,11 +259,11 @@ class Publisher:
             return None
         if not batch:
             return None
-        batch = _fit(batch)
+        batch = fit_payload(batch)
         kind = batch[0].kind
         self._cursors[kind] = batch[-1].seq
         payload = encode_rows(kind, (e.row_json for e in batch), int(time.time() * 1000))
-        return _Message(kind, self._topics[kind], tuple(e.seq for e in batch)), payload
+        return Message(kind, self._topics[kind], tuple(e.seq for e in batch)), payload
 
     def _handle_acks(self, acks: list[Ack]) -> bool:
         """Apply PUBACKs; False if the broker refused a message (the connection is cycled)."""
@@ -301,25 +272,31 @@ class Publisher:
             message = self._inflight.pop(ack.mid, None)
             if message is None:
                 continue
-            if not ack.ok:
-                accepted = self._rejected(message, ack)
-                continue
-            self._session_good = True
-            if message.kind is not Kind.STATUS:
-                self._counters.messages_acked += 1
-                self._counters.events_acked += len(message.seqs)
-            if message.seqs:
-                self._ack_outbox(message.seqs)
+            if ack.ok:
+                self._delivered(message)
+            else:
+                self._rejected(message, ack)
+                accepted = False
         return accepted
 
-    def _rejected(self, message: _Message, ack: Ack) -> bool:
+    def _delivered(self, message: Message) -> None:
+        self._session_good = True
+        if message.kind is Kind.STATUS:
+            return
+        self._counters.messages_acked += 1
+        self._counters.events_acked += len(message.seqs)
+        if message.seqs:
+            self._ack_outbox(message.seqs)
+        else:
+            self._direct.done()
+
+    def _rejected(self, message: Message, ack: Ack) -> None:
         # A refusing broker is treated like a lost connection: back off, reconnect, send again.
         self._counters.rejected += 1
         self._last_error = f"broker refused a {message.kind.value} message: {ack.reason}"
         LOG.warning("%s; reconnecting to send it again", self._last_error)
         self._requeue([message])
         self._session_good = False
-        return False
 
     def _ack_outbox(self, seqs: tuple[int, ...]) -> None:
         try:
@@ -333,13 +310,9 @@ class Publisher:
         LOG.error("%s", self._last_error)
         time.sleep(POLL_S)  # a failing disk is not retried in a tight loop
 
-    def _requeue(self, messages: list[_Message]) -> None:
-        """Put direct messages back at the front of their queue (outbox batches need nothing)."""
-        direct = [m for m in messages if m.payload is not None and m.kind is not Kind.STATUS]
-        with self._now_lock:
-            self._now.extendleft(reversed(direct))
-            while len(self._now) > self._now_max:
-                self._drop_oldest_now()
+    def _requeue(self, messages: list[Message]) -> None:
+        """Put direct messages back in their queue (outbox batches need nothing)."""
+        self._direct.requeue([m for m in messages if m.payload is not None])
 
     def _say_offline(self, session: Session) -> None:
         offline = availability_payload("offline", int(time.time() * 1000), self.version)
@@ -372,7 +345,7 @@ class Publisher:
             self._backoff.reset()
 
 
-def _fit(batch: list[PendingEvent]) -> list[PendingEvent]:
+def fit_payload(batch: list[PendingEvent]) -> list[PendingEvent]:
     """The longest prefix that fits one payload (always at least one event)."""
     size = 0
     for i, event in enumerate(batch):

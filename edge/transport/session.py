@@ -60,11 +60,13 @@ class _Events:
     """What paho reported; kept apart from the client so that no reference cycle holds it."""
 
     connack: ReasonCode | None = None
+    receive_maximum: int = 65535  # MQTT 5 brokers may announce fewer (Mosquitto: 20)
     lost: str | None = None
     acks: list[Ack] = field(default_factory=list)
 
-    def on_connect(self, _c: Any, _u: Any, _f: Any, reason: ReasonCode, _p: Any) -> None:
+    def on_connect(self, _c: Any, _u: Any, _f: Any, reason: ReasonCode, props: Any) -> None:
         self.connack = reason
+        self.receive_maximum = getattr(props, "ReceiveMaximum", self.receive_maximum)
 
     def on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: ReasonCode, _p: Any) -> None:
         self.lost = self.lost or str(reason)
@@ -166,6 +168,11 @@ class Session:
         """PUBACKs received since the last call."""
         acks, self._events.acks = self._events.acks, []
         return acks
+
+    @property
+    def receive_maximum(self) -> int:
+        """QoS 1 messages the broker accepts unacknowledged at once (MQTT 5 CONNACK)."""
+        return self._events.receive_maximum
 
     @property
     def lost(self) -> str | None:

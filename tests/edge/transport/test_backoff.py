@@ -13,7 +13,7 @@ from edge.transport.backoff import Backoff
 
 def test_delays_double_up_to_the_cap() -> None:
     backoff = Backoff(0.5, 8.0, random.Random(1))
-    ceilings = [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    ceilings = [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
     for ceiling in ceilings:
         delay = backoff.next_delay()
         assert max(0.5, ceiling / 2) <= delay <= ceiling
@@ -24,19 +24,13 @@ def test_reset_starts_again_from_the_minimum() -> None:
     for _ in range(10):
         backoff.next_delay()
     backoff.reset()
-    assert backoff.next_delay() == 1.0
+    assert 1.0 <= backoff.next_delay() <= 2.0
 
 
 def test_jitter_spreads_gateways_apart() -> None:
-    delays = {Backoff(1.0, 60.0, random.Random(seed)).next_delay() for seed in range(20)}
-    assert len(delays) == 1  # the first delay is exactly the minimum
-    later = []
-    for seed in range(20):
-        backoff = Backoff(1.0, 60.0, random.Random(seed))
-        for _ in range(5):
-            backoff.next_delay()
-        later.append(backoff.next_delay())
-    assert len(set(later)) == 20
+    # Gateways that lose the broker together do not all retry together, not even the first time.
+    first = {Backoff(1.0, 60.0, random.Random(seed)).next_delay() for seed in range(20)}
+    assert len(first) == 20
 
 
 @given(

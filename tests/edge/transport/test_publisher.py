@@ -163,3 +163,25 @@ def test_pending_events_go_out_after_a_restart_of_the_gateway(
     with Outbox(config) as box, Publisher(box, mqtt_config(mqtt_broker), unique_site, GATEWAY) as p:
         assert p.wait_idle(30)
         assert wait_until(lambda: collector.ids() == {eid for _, eid, _ in events})
+
+
+def test_broker_receive_maximum_caps_inflight(
+    mqtt_broker: BrokerAddress, unique_site: str, outbox: Outbox, collector: Collector
+) -> None:
+    # MQTT 5 forbids more unacknowledged messages than the broker's Receive Maximum (Mosquitto
+    # announces 20; stricter brokers disconnect offenders), whatever max_inflight asks for.
+    outbox.append(mixed(unique_site, 0, 3000))
+    config = mqtt_config(mqtt_broker, batch_max_events=1, max_inflight=200)
+    seen: list[int] = []
+
+    def sample_until_drained() -> bool:
+        seen.append(publisher.stats().inflight)
+        return outbox.depth == 0
+
+    with Publisher(outbox, config, unique_site, GATEWAY) as publisher:
+        assert wait_until(sample_until_drained, 120)
+        stats = publisher.stats()
+    assert (stats.reconnects, stats.messages_acked) == (0, 3000)
+    assert wait_until(lambda: len(collector.ids()) == 3000)
+    if stats.protocol == "5":
+        assert max(seen) <= 19
