@@ -106,6 +106,28 @@ class DockConfig:
     start_us: int = DEFAULT_START_US
 
 
+def large_config(
+    n_tags: int = 100_000, *, n_doors: int = 16, duration_s: float = 3600.0
+) -> DockConfig:
+    """A busy shift sized to at least about n_tags distinct tags (benchmarks, soak tests)."""
+    pallets = PalletSpec(cases_min=40, cases_max=120, n_products=400, n_suppliers=40)
+    per_pallet = (pallets.cases_min + pallets.cases_max) / 2 + 1
+    base = Traffic()
+    # Trips per door over the shift, less the share of each trailer swap, sets the interval.
+    trips_per_door = 1.05 * n_tags / per_pallet / n_doors
+    busy_s = duration_s - base.trip_interval_s / 2 - 40.0
+    swap_share = base.trailer_swap_s / base.pallets_per_trailer
+    interval = max(busy_s / max(trips_per_door, 1.0) - swap_share, base.min_headway_s + 1.0)
+    traffic = dataclasses.replace(
+        base,
+        duration_s=duration_s,
+        trip_interval_s=interval,
+        parked_pallets=n_doors // 4,
+        lane_pallets=n_doors * 2,
+    )
+    return DockConfig(geometry=DoorGeometry(n_doors=n_doors), traffic=traffic, pallets=pallets)
+
+
 @register("dock")
 def dock_scenario(seed: int) -> Scenario:
     """The default dock-door scenario for a seed."""

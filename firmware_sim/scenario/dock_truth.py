@@ -20,22 +20,16 @@ def assemble_reads(
 ) -> tuple[Reads, IntArray]:
     """Reads in the span sorted by true time with reader-clock t_us, and their true times."""
     start_us, end_us = span_us
-    if batch.parts:
-        t, reader, port, tag, rssi = (np.concatenate(col) for col in zip(*batch.parts, strict=True))
-    else:
-        t = reader = port = tag = np.zeros(0, dtype=np.int64)
-        rssi = np.zeros(0)
-    order = np.lexsort((port, tag, reader, t))
-    order = order[t[order] < end_us]  # rounds started before the end may finish after it
-    reads: Reads = np.empty(len(order), dtype=READ_DTYPE)
-    t_true: IntArray = t[order]
-    r = reader[order]
+    raw: Reads = np.concatenate(batch.parts) if batch.parts else np.zeros(0, dtype=READ_DTYPE)
+    batch.parts.clear()  # the parts are copied; let them go before sorting
+    raw = raw[raw["t_us"] < end_us]  # rounds started before the end may finish after it
+    order = np.lexsort((raw["antenna"], raw["tag"], raw["reader"], raw["t_us"]))
+    reads: Reads = raw[order]
+    del raw, order
+    t_true: IntArray = reads["t_us"].copy()
+    r = reads["reader"].astype(np.int64)
     drift = np.round(drift_ppm[r] * 1e-6 * (t_true - start_us)).astype(np.int64)
-    reads["t_us"] = t_true + skew_us[r] + drift
-    reads["reader"] = r
-    reads["antenna"] = port[order]
-    reads["tag"] = tag[order]
-    reads["rssi"] = rssi[order]
+    reads["t_us"] += skew_us[r] + drift
     return reads, t_true
 
 

@@ -22,6 +22,7 @@ from firmware_sim.scenario.physics import (
     quantise,
     read_probability,
 )
+from firmware_sim.scenario.types import READ_DTYPE, Reads
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -32,6 +33,7 @@ REACH_MARGIN_DB = 20.0
 LOAD_REACH_M = 0.7  # half the load length, plus a little
 TYPICAL_TAG_HEIGHT_M = 1.0
 BATCH_PAIRS = 1_000_000  # (round, tag) pairs evaluated at once
+SURVEY_PAIRS = 400_000  # (sample, antenna) pairs surveyed at once
 SURVEY_TAGS = 8  # tags per moving load sampled to estimate how many answer a round
 
 
@@ -71,7 +73,7 @@ class Slices:
 class ReadBatch:
     """Reads drawn so far, in true time; counts of physically read but dropped reads."""
 
-    parts: list[tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]]
+    parts: list[Reads]  # t_us holds true time here
     read_attempts: int = 0
     missed: int = 0
 
@@ -88,26 +90,65 @@ def cut_slices(motions: Motions) -> tuple[IntArray, IntArray, IntArray]:
 
 def survey(world: World, timing: AirTime, start_us: int, n_bins: int) -> tuple[Slices, FloatArray]:
     """Candidate antennas per slice, and tags each antenna powers per time bin (A, bins)."""
-    motions, layout, radio = world.motions, world.layout, world.radio
+    motions, n_a = world.motions, world.layout.n_antennas
     motion, t_from, t_to = cut_slices(motions)
-    slices = Slices(motion, t_from, t_to, np.zeros((len(motion), layout.n_antennas), dtype=bool))
+    slices = Slices(motion, t_from, t_to, np.zeros((len(motion), n_a), dtype=bool))
     sample_slice, t_sample, lo, hi = _sample_times(motions, slices, start_us, timing)
-    m = motion[sample_slice]
-    n_a = layout.n_antennas
-    rssi = _centre_rssi(
-        world, np.repeat(m, n_a), np.tile(np.arange(n_a), len(m)), np.repeat(t_sample, n_a)
+    acc = _Survey(
+        world, slices, np.zeros((n_a, n_bins + 1)), sample_slice, t_sample, (lo, hi), n_bins
     )
-    hears = rssi.reshape(len(m), n_a) > radio.sensitivity_dbm - REACH_MARGIN_DB
-    static = motions.speed[m] == 0
-    hears[static] = _static_reach(world, m[static], t_sample[static])
-    np.logical_or.at(slices.candidates, sample_slice, hears)
-    s_idx, a_idx = np.nonzero(hears)
-    powered = _answering(world, m[s_idx], a_idx, t_sample[s_idx])
-    diff = np.zeros((layout.n_antennas, n_bins + 1))
-    np.add.at(diff, (a_idx, np.clip(lo[s_idx], 0, n_bins)), powered)
-    np.add.at(diff, (a_idx, np.clip(hi[s_idx], 0, n_bins)), -powered)
-    occupancy = np.cumsum(diff, axis=1)[:, :n_bins]
+    moving = np.flatnonzero(motions.speed[motion[sample_slice]] > 0)
+    step = max(1, SURVEY_PAIRS // n_a)
+    for i in range(0, len(moving), step):
+        k = moving[i : i + step]
+        m = motion[sample_slice[k]]
+        rssi = _centre_rssi(
+            world, np.repeat(m, n_a), np.tile(np.arange(n_a), len(m)), np.repeat(t_sample[k], n_a)
+        )
+        acc.record(k, rssi.reshape(len(m), n_a) > world.radio.sensitivity_dbm - REACH_MARGIN_DB)
+    acc.record_static()
+    occupancy = np.cumsum(acc.diff, axis=1)[:, :n_bins]
     return slices, occupancy
+
+
+@dataclass
+class _Survey:
+    """Survey samples (slice, time, bins) and what they add up to."""
+
+    world: World
+    slices: Slices
+    diff: FloatArray  # (A, bins + 1) answering tags, as differences along time
+    sample_slice: IntArray
+    t_sample: IntArray
+    bins: tuple[IntArray, IntArray]  # first bin and end bin each sample covers
+    n_bins: int
+
+    def record(self, k: IntArray, hears: BoolArray) -> None:
+        """Mark candidate antennas of samples k's slices; add their answering tags per bin."""
+        np.logical_or.at(self.slices.candidates, self.sample_slice[k], hears)
+        s_idx, a_idx = np.nonzero(hears)
+        k = k[s_idx]
+        m = self.slices.motion[self.sample_slice[k]]
+        powered = _answering(self.world, m, a_idx, self.t_sample[k])
+        np.add.at(self.diff, (a_idx, np.clip(self.bins[0][k], 0, self.n_bins)), powered)
+        np.add.at(self.diff, (a_idx, np.clip(self.bins[1][k], 0, self.n_bins)), -powered)
+
+    def record_static(self) -> None:
+        """Parked loads look the same in every slice: survey each once, reuse the answer."""
+        m_all = self.slices.motion[self.sample_slice]
+        static = np.flatnonzero(self.world.motions.speed[m_all] == 0)
+        for m in np.unique(m_all[static]).tolist():
+            k = static[m_all[static] == m]
+            one = np.array([m], dtype=np.int64)
+            hears = _static_reach(self.world, one, self.t_sample[k[:1]])
+            s_idx, a_idx = np.nonzero(hears)
+            powered = _answering(self.world, one[s_idx], a_idx, self.t_sample[k[:1]][s_idx])
+            np.logical_or.at(self.slices.candidates, self.sample_slice[k], hears[0])
+            lo = np.clip(self.bins[0][k], 0, self.n_bins)
+            hi = np.clip(self.bins[1][k], 0, self.n_bins)
+            for a, n in zip(a_idx.tolist(), powered.tolist(), strict=True):
+                np.add.at(self.diff[a], lo, n)
+                np.add.at(self.diff[a], hi, -n)
 
 
 def _answering(world: World, m: IntArray, a: IntArray, t: IntArray) -> FloatArray:
@@ -295,5 +336,7 @@ def _evaluate(
     out.read_attempts += int(readable.sum())
     out.missed += int((readable & ~kept).sum())
     a = a_round[r][kept]
-    door, port = world.layout.ant_door[a], world.layout.ant_port[a]
-    out.parts.append((t[kept], door, port, tag[kept], rssi[kept]))
+    part: Reads = np.empty(len(a), dtype=READ_DTYPE)
+    part["t_us"], part["tag"], part["rssi"] = t[kept], tag[kept], rssi[kept]
+    part["reader"], part["antenna"] = world.layout.ant_door[a], world.layout.ant_port[a]
+    out.parts.append(part)
