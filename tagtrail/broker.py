@@ -3,12 +3,19 @@
 Run it with `tagtrail broker --host 127.0.0.1 --port 1883`, in-process with `EmbeddedBroker`
 (asyncio) or `BrokerThread` (a context manager for synchronous callers).
 
-Limitations, all of amqtt: MQTT 3.1.1 only (an MQTT 5 CONNECT is refused, so clients must fall
-back), no shared subscriptions, no TLS or authentication configured here (every client is
-accepted), and no persistence: sessions, queued messages and retained messages live in memory and
-are gone when the process ends. It handles QoS 0/1, retained messages, last wills and persistent
-sessions (clean_session false) of clients that give a user name. Production sites use Mosquitto,
-EMQX or another full broker.
+What it does: QoS 0 and 1, retained messages, last wills (also for clients that vanish without
+DISCONNECT), persistent sessions (clean_session false: QoS 1 messages are queued while the
+client is away, for up to an hour), and quiet handling of clients that hang up at any point.
+
+Limitations (of amqtt, or of this setup):
+- MQTT 3.1.1 only. An MQTT 5 CONNECT is refused with reason 0x84 (unsupported protocol
+  version), so clients that try 5 first (the gateway's protocol "auto") fall back at once.
+- No shared subscriptions ($share/...), so cloud workers cannot split one stream here.
+- No TLS, no authentication: every client is accepted. Bind it to loopback.
+- No persistence: sessions, queued and retained messages are gone when the process ends, and a
+  QoS 1 PUBLISH is acknowledged before it is forwarded, so a crash can lose acknowledged
+  messages. Subscribers get messages at their subscription's QoS.
+Production sites use Mosquitto, EMQX or another full broker.
 """
 
 from __future__ import annotations
@@ -254,7 +261,7 @@ class BrokerThread:
         self._stop = asyncio.Event()
         try:
             await self.broker.start()
-        except OSError as exc:
+        except Exception as exc:  # handed to the thread that called start()
             self._error = exc
             self._started.set()
             return

@@ -7,6 +7,13 @@ method; in the gateway that is one producer thread (append) and the transport th
 Durability: append() commits before it returns. With synchronous=normal a commit survives a
 killed process (SIGKILL, OOM); with synchronous=full it also survives power loss.
 
+Idempotence: appending an ID that is still waiting in the outbox stores nothing. Once an event
+was acknowledged and deleted, the outbox no longer knows its ID: appending it again sends it
+again, and the cloud, which deduplicates by event ID, ignores the repeat.
+
+Order: events of one kind leave in append order (seq); next_batch() always starts with the kind
+whose oldest waiting event is oldest, so kinds interleave roughly as they were produced.
+
 Single process: the in-memory depth and counters assume this object is the only writer of the
 file; open one Outbox per file.
 """

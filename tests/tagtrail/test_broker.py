@@ -106,7 +106,6 @@ def test_last_will_on_abrupt_disconnect(broker: BrokerAddress) -> None:
 def test_persistent_session_gets_what_was_sent_while_away(broker: BrokerAddress) -> None:
     options = {"clean_session": False, "protocol": MQTTProtocolVersion.MQTTv311}
     sub = Client(broker, client_id="durable-sub", **options)
-    sub.paho.username_pw_set("tester")
     sub.connect()
     acked: list[int] = []
     sub.paho.on_subscribe = lambda *_: acked.append(1)
@@ -118,7 +117,6 @@ def test_persistent_session_gets_what_was_sent_while_away(broker: BrokerAddress)
         pub.paho.publish("t/q", str(i).encode(), qos=1).wait_for_publish(10)
     pub.close()
     back = Client(broker, client_id="durable-sub", **options)
-    back.paho.username_pw_set("tester")
     back.connect()
     assert wait_until(lambda: len(back.messages) == 5)
     assert sorted(m.payload for m in back.messages) == [str(i).encode() for i in range(5)]

@@ -34,9 +34,9 @@ def wait_until(condition: Callable[[], bool], timeout: float = DEADLINE_S) -> bo
 class Collector:
     """A QoS 1 subscriber on one site that records every event row and availability state.
 
-    It keeps a persistent session (clean_session false) and a user name, so brokers that queue
-    for offline sessions (Mosquitto, the embedded broker) keep its messages across its own
-    reconnects; paho reconnects it by itself.
+    It keeps a persistent session (clean_session false, QoS 1), so a broker that stays up queues
+    its messages across its own reconnects; paho reconnects it by itself. A broker restart
+    without persistence forgets it: tests hold publishers off until it has subscribed again.
     """
 
     def __init__(self, broker: BrokerAddress, site: str) -> None:
