@@ -22,9 +22,10 @@ from edge.config import MqttConfig, OutboxConfig
 from edge.outbox import Outbox
 from edge.transport import Publisher
 from protocol.codec import fields_of
+from protocol.messages import Availability
 from protocol.topics import Kind, status_topic
 from tests.edge.outbox.factory import mixed
-from tests.edge.transport.support import Collector, Gate, clear_retained, wait_until
+from tests.edge.transport.support import Collector, Gate, clear_retained, retained, wait_until
 from tests.support.services import BrokerAddress, BrokerProcess
 
 pytestmark = pytest.mark.fault
@@ -145,8 +146,11 @@ def test_publisher_killed_mid_stream_loses_nothing(
                 first.wait(30)
             with Outbox(OutboxConfig(path=path, audit=True)) as outbox:
                 assert outbox.depth > 0
-            # The broker noticed the dead connection and published the last will.
+            # The broker noticed the dead connection and published the last will, retained.
             assert wait_until(lambda: collector.states() == ["online", "offline"])
+            will = retained(mqtt_broker, status_topic(unique_site, GATEWAY))
+            assert will is not None
+            assert Availability.model_validate_json(will).state == "offline"
             second = _spawn([*common, "--start", "2000000", "--count", "500", "--finish"], log)
             assert second.wait(180) == 0, log.read_text()
             with Outbox(OutboxConfig(path=path, audit=True)) as outbox:
