@@ -119,5 +119,5 @@ def _kind_of(event_id: str) -> Kind:
     return _KINDS[event_id]
 
 
-OutboxMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=30, deadline=None)
+OutboxMachine.TestCase.settings = settings(max_examples=50, stateful_step_count=25, deadline=None)
 TestOutboxMachine = OutboxMachine.TestCase
