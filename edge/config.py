@@ -136,7 +136,7 @@ class PortalConfig(StrictModel):
         description="a read's weight in peak timing and door evidence doubles every peak_db dB",
     )
     door_slots: int = Field(
-        3, ge=1, le=8, description="doors one pass can collect (the crossed one + cross-reads)"
+        4, ge=1, le=16, description="doors one pass can collect (the crossed one + cross-reads)"
     )
 
 

@@ -9,7 +9,8 @@ and a change elsewhere cannot leave stale machine code behind.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 from numba import njit
@@ -34,11 +35,27 @@ NEVER = -(1 << 62)
 NO_PEAK = -129.0
 SEEN, PREV = 1, 2  # zone slot flags: read in the open cycle / in the previous one
 
+# Compiled without numba's reference-counting runtime: the kernels never allocate, and its
+# atomic increments around every array access would cost several times the kernels' work.
+# Per-read helpers are inlined into the read loop; the rare paths stay calls.
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+_OPTIONS: dict[str, Any] = {"cache": True, "_nrt": False}
+
+
+def _kernel(fn: F) -> F:
+    return cast(F, njit(**_OPTIONS)(fn))
+
+
+def _hot(fn: F) -> F:
+    return cast(F, njit(inline="always", **_OPTIONS)(fn))
+
 
 # ---- output ----
 
 
-@njit(cache=True)
+@_kernel
 def _emit(a: State, t: int, kind: int, g: int, place: int) -> int:
     j = a.st[S_N_EVENTS]
     a.st[S_N_EVENTS] = j + 1
@@ -48,7 +65,7 @@ def _emit(a: State, t: int, kind: int, g: int, place: int) -> int:
     return int(j)
 
 
-@njit(cache=True)
+@_kernel
 def _presence(a: State, kind: int, g: int, t: int, k: int) -> int:
     rec = a.tags[g]
     j = _emit(a, t, kind, g, rec.sz[k])
@@ -57,7 +74,7 @@ def _presence(a: State, kind: int, g: int, t: int, k: int) -> int:
     return j
 
 
-@njit(cache=True)
+@_kernel
 def _report(a: State, r: Rules, g: int, k: int, end: int) -> None:
     rec, mode = a.tags[g], r.pi[P_REPORT]
     seen, prev = rec.sflag[k] & SEEN, rec.sflag[k] & PREV
@@ -79,7 +96,7 @@ def _report(a: State, r: Rules, g: int, k: int, end: int) -> None:
 # ---- zone slots and the active list ----
 
 
-@njit(cache=True)
+@_hot
 def _find_slot(rec: Any, z: int) -> int:
     for k in range(rec.sz.shape[0]):
         if rec.sz[k] == z:
@@ -87,13 +104,13 @@ def _find_slot(rec: Any, z: int) -> int:
     return -1
 
 
-@njit(cache=True)
+@_kernel
 def _weaker(rec: Any, k: int, best: int) -> bool:
     pk, pb = rec.sflag[k] & PREV, rec.sflag[best] & PREV
     return bool(pk < pb or (pk == pb and rec.ss[k] < rec.ss[best]))
 
 
-@njit(cache=True)
+@_kernel
 def _new_slot(rec: Any, z: int) -> int:
     pick = -1
     for k in range(rec.sz.shape[0]):
@@ -110,7 +127,7 @@ def _new_slot(rec: Any, z: int) -> int:
     return pick
 
 
-@njit(cache=True)
+@_kernel
 def _activate(a: State, g: int) -> None:
     n = a.st[S_N_ACTIVE]
     a.active[n] = g
@@ -118,7 +135,7 @@ def _activate(a: State, g: int) -> None:
     a.st[S_N_ACTIVE] = n + 1
 
 
-@njit(cache=True)
+@_kernel
 def _deactivate(a: State, g: int) -> None:
     n = a.st[S_N_ACTIVE] - 1
     pos, moved = a.tags[g].apos, a.active[n]
@@ -128,7 +145,7 @@ def _deactivate(a: State, g: int) -> None:
     a.st[S_N_ACTIVE] = n
 
 
-@njit(cache=True)
+@_hot
 def _dedup(a: State, c: Cols, i: int) -> None:
     g, z, t, r = c.tag[i], c.zone[i], c.t[i], c.rssi[i]
     rec = a.tags[g]
@@ -154,7 +171,7 @@ def _dedup(a: State, c: Cols, i: int) -> None:
 # ---- presence at cycle close ----
 
 
-@njit(cache=True)
+@_kernel
 def _smooth(rec: Any, k: int, r: Rules) -> None:
     seen = (rec.sflag[k] & SEEN) != 0
     if seen and rec.ss[k] == UNSET:
@@ -164,7 +181,7 @@ def _smooth(rec: Any, k: int, r: Rules) -> None:
         rec.ss[k] = rec.ss[k] + r.pf[F_ALPHA] * (obs - rec.ss[k])
 
 
-@njit(cache=True)
+@_kernel
 def _depart(a: State, g: int) -> None:
     rec = a.tags[g]
     _presence(a, DEPARTED, g, rec.last, _find_slot(rec, rec.zone))
@@ -172,7 +189,7 @@ def _depart(a: State, g: int) -> None:
     rec.ss[:] = UNSET
 
 
-@njit(cache=True)
+@_kernel
 def _arrive(a: State, g: int) -> None:
     rec, best = a.tags[g], -1
     for k in range(rec.sz.shape[0]):
@@ -185,7 +202,7 @@ def _arrive(a: State, g: int) -> None:
         rec.zone, rec.since, rec.parked, rec.lead = rec.sz[best], first, 0, -1
 
 
-@njit(cache=True)
+@_kernel
 def _rival(rec: Any, here: int) -> int:
     best = -1
     for k in range(rec.sz.shape[0]):
@@ -195,7 +212,7 @@ def _rival(rec: Any, here: int) -> int:
     return best
 
 
-@njit(cache=True)
+@_kernel
 def _move_or_park(a: State, r: Rules, g: int, end: int) -> None:
     rec = a.tags[g]
     here = _find_slot(rec, rec.zone)
@@ -214,7 +231,7 @@ def _move_or_park(a: State, r: Rules, g: int, end: int) -> None:
         rec.parked = 1
 
 
-@njit(cache=True)
+@_kernel
 def _release(a: State, r: Rules, g: int) -> None:
     rec, used = a.tags[g], 0
     limit = r.pf[F_ABSENT] + SLOT_FREE_DB
@@ -232,7 +249,7 @@ def _release(a: State, r: Rules, g: int) -> None:
         _deactivate(a, g)
 
 
-@njit(cache=True)
+@_kernel
 def _close_tag_cycle(a: State, r: Rules, g: int, end: int) -> None:
     rec = a.tags[g]
     for k in range(rec.sz.shape[0]):
@@ -248,7 +265,7 @@ def _close_tag_cycle(a: State, r: Rules, g: int, end: int) -> None:
     _release(a, r, g)
 
 
-@njit(cache=True)
+@_kernel
 def _cycle_room(a: State, r: Rules) -> bool:
     n = a.st[S_N_ACTIVE]
     ev_ok = a.ev.shape[0] - a.st[S_N_EVENTS] >= 2 * n + 2
@@ -256,7 +273,7 @@ def _cycle_room(a: State, r: Rules) -> bool:
     return bool(ev_ok and (rep_ok or r.pi[P_REPORT] == 0))
 
 
-@njit(cache=True)
+@_kernel
 def close_cycle(a: State, r: Rules) -> None:
     """Close the open event cycle (the caller made room for its events)."""
     end = a.st[S_CYCLE] + r.pi[P_CYCLE]
@@ -266,7 +283,7 @@ def close_cycle(a: State, r: Rules) -> None:
     a.cnt[C_CYCLES] += 1
 
 
-@njit(cache=True)
+@_kernel
 def _close_cycles_until(a: State, r: Rules, t: int) -> bool:
     cycle = r.pi[P_CYCLE]
     while a.st[S_CYCLE] + cycle <= t:
@@ -282,7 +299,7 @@ def _close_cycles_until(a: State, r: Rules, t: int) -> bool:
 # ---- portal passes ----
 
 
-@njit(cache=True)
+@_kernel
 def _open_visit(a: State, g: int, t: int) -> int:
     n = a.st[S_N_FREE] - 1
     v = a.free[n]
@@ -295,7 +312,7 @@ def _open_visit(a: State, g: int, t: int) -> int:
     return int(v)
 
 
-@njit(cache=True)
+@_hot
 def _door_slot(vis: Any, door: int, t: int) -> int:
     for d in range(vis.door.shape[0]):
         if vis.door[d] == door:
@@ -306,7 +323,22 @@ def _door_slot(vis: Any, door: int, t: int) -> int:
     return -1
 
 
-@njit(cache=True)
+@_kernel
+def _retire_door(a: State, r: Rules, vis: Any, door: int, t: int) -> int:
+    best, pick = _strongest(vis), -1
+    for d in range(vis.door.shape[0]):
+        ended = d != best and t - vis.dlast[d] >= r.pi[P_QUIET]
+        if ended and (pick < 0 or _less_read(vis, d, pick)):
+            pick = d
+    if pick >= 0:
+        a.cnt[C_CROSS_READ] += 1
+        vis.door[pick], vis.dfirst[pick], vis.dlast[pick] = door, t, t
+        for j in range(2 * pick, 2 * pick + 2):
+            vis.n[j], vis.peak[j], vis.sw[j], vis.swt[j] = 0, NO_PEAK, 0.0, 0.0
+    return pick
+
+
+@_hot
 def _add_side(vis: Any, r: Rules, j: int, c: Cols, i: int) -> None:
     t, rssi, n = c.t[i], c.rssi[i], c.n[i]
     q = math.floor((np.float64(rssi) - RSSI_MIN) * QUANT + 0.5)
@@ -317,7 +349,7 @@ def _add_side(vis: Any, r: Rules, j: int, c: Cols, i: int) -> None:
     vis.swt[j] += w * (t - vis.anchor)
 
 
-@njit(cache=True)
+@_hot
 def _portal(a: State, r: Rules, c: Cols, i: int) -> None:
     g, t, z = c.tag[i], c.t[i], c.zone[i]
     rec = a.tags[g]
@@ -334,29 +366,44 @@ def _portal(a: State, r: Rules, c: Cols, i: int) -> None:
     vis.first, vis.last = min(vis.first, t), max(vis.last, t)
     d = _door_slot(vis, r.zone_door[z], t)
     if d < 0:
+        d = _retire_door(a, r, vis, r.zone_door[z], t)
+    if d < 0:
         a.cnt[C_DOOR_OVERFLOW] += 1
         return
     vis.dfirst[d], vis.dlast[d] = min(vis.dfirst[d], t), max(vis.dlast[d], t)
     _add_side(vis, r, 2 * d + r.zone_side[z], c, i)
 
 
-@njit(cache=True)
+@_kernel
 def _weight(vis: Any, d: int) -> float:
-    return float(vis.sw[2 * d] + vis.sw[2 * d + 1])
+    return float(min(vis.sw[2 * d], vis.sw[2 * d + 1]))
 
 
-@njit(cache=True)
+@_kernel
+def _less_read(vis: Any, d: int, e: int) -> bool:
+    # By crossing evidence, then by all weight: one-sided doors go first.
+    wd, we = _weight(vis, d), _weight(vis, e)
+    total_d, total_e = vis.sw[2 * d] + vis.sw[2 * d + 1], vis.sw[2 * e] + vis.sw[2 * e + 1]
+    return bool(wd < we or (wd == we and total_d < total_e))
+
+
+@_kernel
+def _strongest(vis: Any) -> int:
+    best = -1
+    for d in range(vis.door.shape[0]):
+        if vis.door[d] >= 0 and (best < 0 or _weight(vis, d) > _weight(vis, best)):
+            best = d
+    return best
+
+
+@_kernel
 def _door_winner(a: State, r: Rules, vis: Any) -> int:
-    best, used = -1, 0
+    best, used, second = _strongest(vis), 0, -1.0
     for d in range(vis.door.shape[0]):
         if vis.door[d] >= 0:
             used += 1
-            if best < 0 or _weight(vis, d) > _weight(vis, best):
-                best = d
-    second = -1.0
-    for d in range(vis.door.shape[0]):
-        if vis.door[d] >= 0 and d != best:
-            second = max(second, _weight(vis, d))
+            if d != best:
+                second = max(second, _weight(vis, d))
     if used > 1 and _weight(vis, best) < second * r.pf[F_MARGIN]:
         a.cnt[C_AMBIGUOUS] += 1
         return -1
@@ -364,7 +411,7 @@ def _door_winner(a: State, r: Rules, vis: Any) -> int:
     return best
 
 
-@njit(cache=True)
+@_kernel
 def _direction(a: State, r: Rules, vis: Any, d: int) -> None:
     o, i = 2 * d, 2 * d + 1
     n, peak = vis.n[o] + vis.n[i], max(vis.peak[o], vis.peak[i])
@@ -382,7 +429,7 @@ def _direction(a: State, r: Rules, vis: Any, d: int) -> None:
     a.cnt[C_PORTAL] += 1
 
 
-@njit(cache=True)
+@_kernel
 def _close_visit(a: State, r: Rules, v: int) -> None:
     vis = a.visits[v]
     a.cnt[C_PASSES] += 1
@@ -402,7 +449,7 @@ def _close_visit(a: State, r: Rules, v: int) -> None:
 # ---- entry points ----
 
 
-@njit(cache=True)
+@_hot
 def _read(a: State, r: Rules, c: Cols, i: int) -> None:
     g, t = c.tag[i], c.t[i]
     a.cnt[C_READS] += 1
@@ -415,33 +462,37 @@ def _read(a: State, r: Rules, c: Cols, i: int) -> None:
         _portal(a, r, c, i)
 
 
-@njit(cache=True)
-def _late(a: State, t: int) -> bool:
-    if a.st[S_STARTED] != 0 and t < a.st[S_CYCLE]:
-        return True
-    return bool(t < a.st[S_WATERMARK])
-
-
-@njit(cache=True)
+@_kernel
 def process_reads(c: Cols, start: int, a: State, r: Rules) -> int:
     """Take reads start.. of a batch; return where it stopped (len = done, else make room)."""
-    n = c.t.shape[0]
-    for i in range(start, n):
-        if a.ev.shape[0] - a.st[S_N_EVENTS] < 2 or a.st[S_N_FREE] == 0:
+    n, i = c.t.shape[0], start
+    while i < n:
+        # Each read emits at most two events and opens at most one pass.
+        budget = min((a.ev.shape[0] - a.st[S_N_EVENTS]) // 2, a.st[S_N_FREE])
+        if budget == 0:
             return i
-        t = c.t[i]
-        if _late(a, t):
-            a.cnt[C_LATE] += 1
-            continue
-        if a.st[S_STARTED] == 0:
-            a.st[S_STARTED], a.st[S_CYCLE] = 1, t // r.pi[P_CYCLE] * r.pi[P_CYCLE]
-        if not _close_cycles_until(a, r, t):
-            return i
-        _read(a, r, c, i)
+        stop = min(n, i + budget)
+        started = a.st[S_STARTED] != 0
+        horizon = max(a.st[S_WATERMARK], a.st[S_CYCLE]) if started else a.st[S_WATERMARK]
+        cycle_end = a.st[S_CYCLE] + r.pi[P_CYCLE] if started else NEVER
+        while i < stop:
+            t = c.t[i]
+            if t < horizon:
+                a.cnt[C_LATE] += 1
+                i += 1
+                continue
+            if t >= cycle_end:
+                if not started:
+                    a.st[S_STARTED], a.st[S_CYCLE] = 1, t // r.pi[P_CYCLE] * r.pi[P_CYCLE]
+                elif not _close_cycles_until(a, r, t):
+                    return i
+                break  # the cycle moved (and closes emit events): take a new budget
+            _read(a, r, c, i)
+            i += 1
     return int(n)
 
 
-@njit(cache=True)
+@_kernel
 def advance(a: State, r: Rules, now: int) -> bool:
     """Decide what the watermark now makes final; False if it stopped to make room."""
     if a.st[S_STARTED] != 0 and not _close_cycles_until(a, r, now):
@@ -456,7 +507,7 @@ def advance(a: State, r: Rules, now: int) -> bool:
     return True
 
 
-@njit(cache=True)
+@_kernel
 def close_all_visits(a: State, r: Rules) -> None:
     """Decide every open pass (the caller made room for one event each)."""
     for v in range(a.visits.shape[0]):

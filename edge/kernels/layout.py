@@ -80,10 +80,11 @@ def normalise_epc(epc: str | bytes) -> str:
 class EpcTable:
     """EPC -> dense int32 tag index, growable up to max_tags.
 
-    When the table is full and a new EPC arrives, the on_full callback (the pipeline's) is
-    asked to forget long-gone tags: those with no open kernel state, oldest last read first.
-    Freed indexes are reused smallest first. If nothing can be freed, the new EPC gets -1
-    and the caller drops (and counts) its reads.
+    When new EPCs would overflow the table, the on_full callback (the pipeline's) is asked to
+    forget long-gone tags: it gets how many indexes are wanted and the indexes it must keep,
+    and evicts tags with no open kernel state (departed, no pass pending), oldest last read
+    first. Freed indexes are reused smallest first. An EPC that still finds no room gets -1;
+    the caller drops and counts its reads.
     """
 
     def __init__(self, max_tags: int = 1_000_000) -> None:
@@ -91,7 +92,7 @@ class EpcTable:
         self._index: dict[str, int] = {}
         self._epcs: list[str | None] = []
         self._free: list[int] = []
-        self.on_full: Callable[[], None] | None = None
+        self.on_full: Callable[[int, npt.NDArray[np.int32]], None] | None = None
         self.evicted = 0
 
     def __len__(self) -> int:
@@ -115,30 +116,23 @@ class EpcTable:
 
     def intern(self, epc: str | bytes) -> int:
         """Index of an EPC, admitting it if new; -1 if the table is full."""
-        key = normalise_epc(epc)
-        index = self._index.get(key)
-        if index is not None:
-            return index
-        if len(self._index) >= self.max_tags and self.on_full is not None:
-            self.on_full()
-        if len(self._index) >= self.max_tags:
-            return -1
-        index = heapq.heappop(self._free) if self._free else len(self._epcs)
-        if index == len(self._epcs):
-            self._epcs.append(key)
-        else:
-            self._epcs[index] = key
-        self._index[key] = index
-        return index
+        return int(self.intern_many([epc])[0])
 
     def intern_many(self, epcs: Sequence[str | bytes]) -> npt.NDArray[np.int32]:
-        """Indexes of many EPCs (see intern)."""
+        """Indexes of many EPCs, admitting new ones; -1 where the table is full."""
         get = self._index.get
-        out: list[int] = []
-        for epc in epcs:
-            index = get(epc) if isinstance(epc, str) else None
-            out.append(self.intern(epc) if index is None else index)
-        return np.array(out, dtype=np.int32)
+        found = [get(e, -1) if isinstance(e, str) else -1 for e in epcs]
+        out = np.array(found, dtype=np.int32)
+        missing = [i for i, index in enumerate(found) if index < 0]
+        if not missing:
+            return out
+        keys = [normalise_epc(epcs[i]) for i in missing]
+        new = len(set(keys) - self._index.keys())
+        if len(self._index) + new > self.max_tags and self.on_full is not None:
+            self.on_full(len(self._index) + new - self.max_tags, out[out >= 0])
+        for i, key in zip(missing, keys, strict=True):
+            out[i] = self._admit(key)
+        return out
 
     def forget(self, indexes: Iterable[int]) -> None:
         """Free tag indexes for reuse (their kernel state must be blank)."""
@@ -149,3 +143,17 @@ class EpcTable:
                 self._epcs[index] = None
                 heapq.heappush(self._free, index)
                 self.evicted += 1
+
+    def _admit(self, key: str) -> int:
+        index = self._index.get(key)
+        if index is not None:
+            return index
+        if len(self._index) >= self.max_tags:
+            return -1
+        index = heapq.heappop(self._free) if self._free else len(self._epcs)
+        if index == len(self._epcs):
+            self._epcs.append(key)
+        else:
+            self._epcs[index] = key
+        self._index[key] = index
+        return index

@@ -54,7 +54,7 @@ class KernelParams:
     margin_db: float = 3.0
     min_reads: int = 2
     peak_db: float = 3.0
-    door_slots: int = 3
+    door_slots: int = 4
 
     def __post_init__(self) -> None:
         if self.depart_us < 2 * self.cycle_us:

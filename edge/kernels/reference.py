@@ -361,6 +361,8 @@ class ReferenceKernel:
             slot = DoorSlot(door, t, t)
             visit.doors.append(slot)
         if slot is None:
+            slot = self._retire_door(visit, door, t)
+        if slot is None:
             self.counters[ev.C_DOOR_OVERFLOW] += 1
             return
         slot.first, slot.last = min(slot.first, t), max(slot.last, t)
@@ -368,6 +370,20 @@ class ReferenceKernel:
         w = self.weights[rssi_index(r)] * c
         s.n, s.peak = s.n + c, max(s.peak, r)
         s.sw, s.swt = s.sw + w, s.swt + w * (t - visit.anchor)
+
+    def _retire_door(self, visit: Visit, door: int, t: int) -> DoorSlot | None:
+        """Door slots full: of the doors quiet for quiet_us, the one with the least crossing
+        evidence (then the least read) makes way, counted as a cross-read, unless it is the
+        strongest."""
+        best = _strongest([_evidence(d) for d in visit.doors])
+        doors = enumerate(visit.doors)
+        ended = [i for i, d in doors if i != best and t - d.last >= self.p.quiet_us]
+        if not ended:
+            return None
+        pick = min(ended, key=lambda i: _read_order(visit.doors[i]))
+        self.counters[ev.C_CROSS_READ] += 1
+        visit.doors[pick] = DoorSlot(door, t, t)
+        return visit.doors[pick]
 
     def _close_visit(self, g: int, tag: TagState) -> None:
         visit = tag.visit
@@ -383,8 +399,8 @@ class ReferenceKernel:
             self._direction(g, visit, winner)
 
     def _door_winner(self, visit: Visit) -> DoorSlot | None:
-        totals = [d.sides[0].sw + d.sides[1].sw for d in visit.doors]
-        best = max(range(len(totals)), key=lambda i: (totals[i], -i))
+        totals = [_evidence(d) for d in visit.doors]
+        best = _strongest(totals)
         others = [w for i, w in enumerate(totals) if i != best]
         if others and totals[best] < max(others) * self.p.margin_factor:
             self.counters[ev.C_AMBIGUOUS] += 1
@@ -418,3 +434,18 @@ def _best(slots: Iterable[ZoneSlot], exclude: ZoneSlot | None) -> ZoneSlot | Non
         if usable and (best is None or slot.smoothed > best.smoothed):
             best = slot
     return best
+
+
+def _strongest(totals: list[float]) -> int:
+    """Index of the largest weight (first wins ties)."""
+    return max(range(len(totals)), key=lambda i: (totals[i], -i))
+
+
+def _evidence(door: DoorSlot) -> float:
+    """How strongly a pass crossed a door: the weight of its weaker side."""
+    return min(door.sides[0].sw, door.sides[1].sw)
+
+
+def _read_order(door: DoorSlot) -> tuple[float, float]:
+    """Which door slot goes first when slots run out: least evidence, then least read."""
+    return _evidence(door), door.sides[0].sw + door.sides[1].sw
