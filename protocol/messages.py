@@ -89,6 +89,7 @@ class ReaderHealth(WireModel):
     reads_total: Count = Field(description="tag reads received since start")
     reads_per_s: Annotated[float, Field(ge=0)] = Field(description="recent read rate")
     bad_messages: Count = Field(description="malformed or undecodable messages")
+    bad_reads: Count = Field(default=0, description="tag reads dropped for a malformed EPC")
     reconnects: Count = Field(description="reconnect attempts since start")
     last_error: str | None = Field(default=None, max_length=500, description="last error text")
 

@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if args.log_level != "DEBUG":
+        # sllurp narrates every state change at INFO; its warnings and errors still show.
+        logging.getLogger("sllurp").setLevel(logging.WARNING)
     handler: Handler = args.handler
     try:
         return handler(args)

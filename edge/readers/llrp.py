@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import struct
 import threading
 import time
@@ -14,15 +15,17 @@ from sllurp.llrp import LLRPMessage, LLRPReaderClient, LLRPReaderConfig, LLRPRea
 from sllurp.llrp_errors import ReaderConfigurationError
 from sllurp.llrp_proto import LLRPError
 
-from edge.transport.backoff import Backoff
 from edge.config import ReaderConfig
 from edge.readers.batch import ReadBatch
 from edge.readers.framing import Framer, FramingError
+from edge.transport.backoff import Backoff
 from protocol.messages import ReaderHealth
 
 logger = logging.getLogger(__name__)
 
 BatchSink = Callable[[ReadBatch], None]
+# An EPC is 16-bit words of hex (Gen2 PC word count); anything else is a corrupt report entry.
+EPC_HEX = re.compile(r"^(?:[0-9A-F]{4}){1,31}$")
 # What sllurp's decoders raise on a malformed message body.
 DECODE_ERRORS = (LLRPError, struct.error, KeyError, IndexError, ValueError, TypeError)
 
@@ -55,8 +58,20 @@ def sllurp_config(cfg: ReaderConfig) -> LLRPReaderConfig:
     return LLRPReaderConfig(settings)
 
 
+def valid_tags(tags: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Split report entries into those with a well-formed EPC and the malformed EPCs."""
+    good, bad = [], []
+    for tag in tags:
+        epc = _epc_hex(tag)
+        if EPC_HEX.match(epc):
+            good.append(tag)
+        else:
+            bad.append(epc)
+    return good, bad
+
+
 def tags_to_batch(reader: int, recv_us: int, tags: list[dict[str, Any]]) -> ReadBatch:
-    """Convert sllurp's decoded TagReportData dicts into a compact ReadBatch."""
+    """Convert sllurp's decoded TagReportData dicts (with valid EPCs) into a ReadBatch."""
     n = len(tags)
     t_us = np.empty(n, np.int64)
     antenna = np.empty(n, np.int16)
@@ -139,6 +154,7 @@ class LlrpReader:
         self._last_rx = 0.0
         self._reads_total = 0
         self._bad = 0
+        self._bad_reads = 0
         self._reconnects = 0
         self._last_error: str | None = None
         self._rate = _RateMeter()
@@ -164,6 +180,7 @@ class LlrpReader:
                 reads_total=self._reads_total,
                 reads_per_s=self._rate.rate(self._reads_total),
                 bad_messages=self._bad,
+                bad_reads=self._bad_reads,
                 reconnects=self._reconnects,
                 last_error=self._last_error,
             )
@@ -181,12 +198,26 @@ class LlrpReader:
         logger.warning("reader %s (%s:%s): %s", self.cfg.name, self.cfg.host, self.cfg.port, reason)
 
     def _on_tags(self, _client: object, tags: list[dict[str, Any]]) -> None:
+        tags, bad = valid_tags(tags)
+        if bad:
+            self._bad_epcs(bad)
         if not tags:
             return
         batch = tags_to_batch(self.index, now_us(), tags)
         with self._lock:
             self._reads_total += int(batch.count.sum())
         self._sink(batch)
+
+    def _bad_epcs(self, epcs: list[str]) -> None:
+        with self._lock:
+            self._bad_reads += len(epcs)
+            self._last_error = f"malformed EPC {epcs[0][:64]!r} in a tag report"
+        logger.warning(
+            "reader %s: dropped %d reads with a malformed EPC, e.g. %r",
+            self.cfg.name,
+            len(epcs),
+            epcs[0][:64],
+        )
 
     def _on_state(self, _client: object, state: int) -> None:
         inventorying = state == LLRPReaderState.STATE_INVENTORYING
