@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from edge.config import GatewayConfig, MqttConfig, OutboxConfig, ReaderConfig, ZoneConfig
@@ -17,13 +18,15 @@ def gateway_config_for(
     base_port: int = 5084,
     mqtt_url: str = "mqtt://127.0.0.1:1883",
     outbox_path: Path = Path("var/outbox.sqlite"),
+    ports: Mapping[str, int] | None = None,
+    audit: bool = False,
 ) -> GatewayConfig:
-    """Gateway config whose reader i listens on base_port + i, with the scenario's zones."""
+    """Gateway config whose reader i listens on base_port + i (or ports[name]), with zones."""
     readers = tuple(
         ReaderConfig(
             name=spec.name,
             host=reader_host,
-            port=base_port + i,
+            port=ports[spec.name] if ports else base_port + i,
             antennas={p.antenna: p.zone for p in scenario.layout if p.reader == spec.name},
         )
         for i, spec in enumerate(scenario.readers)
@@ -35,7 +38,7 @@ def gateway_config_for(
         site=site,
         gateway=gateway,
         mqtt=MqttConfig(url=mqtt_url),
-        outbox=OutboxConfig(path=outbox_path),
+        outbox=OutboxConfig(path=outbox_path, audit=audit),
         readers=readers,
         zones=tuple(zones.values()),
     )
