@@ -40,6 +40,12 @@ class ReportPolicy:
     on_aispec_end: bool = False
     stop_after_us: int = 0  # the ROSpec's Duration stop trigger (0 = none)
 
+    @property
+    def per_message(self) -> int:
+        """Tag reports per RO_ACCESS_REPORT: one report per N tags or per ended AISpec cycle."""
+        cycle = self.cycle_tags if self.on_aispec_end else 0
+        return min((n for n in (self.per_report, cycle) if n), default=0)
+
     @classmethod
     def of(cls, spec: ROSpecData, report: ReportSpec) -> ReportPolicy:
         """Policy of a ROSpec under its report spec (only the first AISpec cycles)."""

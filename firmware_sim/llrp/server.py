@@ -344,7 +344,7 @@ class ReaderEmulator:
             encoder=self._encoder(fmt),
             batcher=ReportBatcher(policy, now, self.options.max_pending_reads),
             antennas=antennas,
-            per_message=min(policy.per_report or cap, cap),
+            per_message=min(policy.per_message or cap, cap),
             stop_at_us=now + policy.stop_after_us if policy.stop_after_us else 0,
         )
         self._inventorying.set()

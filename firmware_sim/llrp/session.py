@@ -88,7 +88,8 @@ class MessageHandler:
         """The reply to one well-framed client message; malformed ones get an error status."""
         if not is_supported_version(header):
             text = f"LLRP version {header.version} is not supported; this reader speaks 1"
-            return _bad(header, Status.M_UNSUPPORTED_VERSION, text)
+            message = error_message(header.msg_id, Status.M_UNSUPPORTED_VERSION, text)
+            return Reply([message], bad=True)
         handler = self._handlers.get(header.msg_type)
         if handler is None:
             text = f"message type {header.msg_type} is not supported"
