@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with an input: where (field or column) and what."""
+    """One thing wrong with an input: where (a field, or a CSV row and column) and what."""
 
-    loc: str
+    loc: str | None
     message: str
+    row: int | None = None
+    column: str | None = None
 
 
 class ServiceError(Exception):
@@ -46,3 +48,8 @@ class InvalidError(ServiceError):
 def invalid(loc: str, message: str) -> InvalidError:
     """An InvalidError about one field."""
     return InvalidError(f"{loc}: {message}", [Problem(loc, message)])
+
+
+def plain(pydantic_message: str) -> str:
+    """A pydantic error message without its "Value error, " prefix."""
+    return pydantic_message.removeprefix("Value error, ")

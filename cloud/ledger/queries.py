@@ -111,6 +111,11 @@ def _moves_query() -> AnySelect:
     )
 
 
+def move_row(session: Session, move_id: int) -> AnyRow | None:
+    """One move with item and location codes, or None."""
+    return session.execute(_moves_query().where(Move.id == move_id)).first()
+
+
 def epc_history(session: Session, epc: str) -> list[AnyRow]:
     """Every move of one EPC, oldest first, with item and location codes."""
     query = _moves_query().where(Move.epc == epc).order_by(Move.at, Move.id)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.enums import LocationType, PartnerKind, ReadPointRole
 from cloud.store.models.base import Base, sql_in, utcnow
@@ -71,6 +71,10 @@ class Location(Base):
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
 
+    parent: Mapped[Location | None] = relationship(remote_side=[id])
+    site: Mapped[Site | None] = relationship()
+    partner: Mapped[Partner | None] = relationship()
+
 
 class Gateway(Base):
     """An edge gateway at a site, with its last reported availability and health."""
@@ -86,6 +90,8 @@ class Gateway(Base):
     availability_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     health: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     health_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    site: Mapped[Site] = relationship()
 
 
 class ReadPoint(Base):
@@ -103,3 +109,11 @@ class ReadPoint(Base):
     door: Mapped[str] = mapped_column(String(CODE))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     role: Mapped[str] = mapped_column(String(16))
+
+    gateway: Mapped[Gateway] = relationship()
+    location: Mapped[Location] = relationship()
+
+    @property
+    def ref(self) -> str:
+        """The read point as site/gateway/door, how APIs and CSV files name it."""
+        return f"{self.gateway.site.code}/{self.gateway.code}/{self.door}"

@@ -15,7 +15,7 @@ from cloud.enums import (
     ShipmentStatus,
 )
 from cloud.store.models.base import Base, sql_in, utcnow
-from cloud.store.models.master import CODE, EPC_LEN
+from cloud.store.models.master import CODE, EPC_LEN, Item, Location, Partner, ReadPoint
 from cloud.store.types import BigId, UtcDateTime
 
 EVENT_ID_LEN = 24
@@ -115,6 +115,10 @@ class Shipment(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
+    customer: Mapped[Partner | None] = relationship(foreign_keys=[customer_id])
+    carrier: Mapped[Partner | None] = relationship(foreign_keys=[carrier_id])
+    read_point: Mapped[ReadPoint | None] = relationship()
+    transit_location: Mapped[Location] = relationship()
     lines: Mapped[list[ShipmentLine]] = relationship(
         order_by="ShipmentLine.id", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -136,6 +140,8 @@ class ShipmentLine(Base):
     epc: Mapped[str | None] = mapped_column(String(EPC_LEN))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     qty: Mapped[int] = mapped_column(default=1)
+
+    item: Mapped[Item] = relationship()
 
 
 class ShipmentScan(Base):

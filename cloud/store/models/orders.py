@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.enums import AsnStatus, OrderStatus
 from cloud.store.models.base import Base, sql_in, utcnow
-from cloud.store.models.master import CODE, EPC_LEN
+from cloud.store.models.master import CODE, EPC_LEN, Item, Partner, ReadPoint
 from cloud.store.types import UtcDateTime
 
 
@@ -26,6 +26,7 @@ class PurchaseOrder(Base):
     expected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
+    supplier: Mapped[Partner] = relationship()
     lines: Mapped[list[PoLine]] = relationship(
         order_by="PoLine.line_no", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -47,6 +48,8 @@ class PoLine(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     qty_ordered: Mapped[int]
     qty_received: Mapped[int] = mapped_column(default=0)
+
+    item: Mapped[Item] = relationship()
 
 
 class Asn(Base):
@@ -71,12 +74,20 @@ class Asn(Base):
     status: Mapped[str] = mapped_column(String(16), default=AsnStatus.EXPECTED.value)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
+    supplier: Mapped[Partner] = relationship()
+    po: Mapped[PurchaseOrder | None] = relationship()
+    read_point: Mapped[ReadPoint | None] = relationship()
     pallets: Mapped[list[AsnPallet]] = relationship(
         order_by="AsnPallet.id", cascade="all, delete-orphan", passive_deletes=True
     )
     lines: Mapped[list[AsnLine]] = relationship(
         order_by="AsnLine.id", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def loose_lines(self) -> list[AsnLine]:
+        """Lines not on an announced pallet."""
+        return [line for line in self.lines if line.pallet_id is None and line.pallet is None]
 
 
 class AsnPallet(Base):
@@ -88,6 +99,8 @@ class AsnPallet(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     asn_id: Mapped[int] = mapped_column(ForeignKey("asns.id", ondelete="CASCADE"))
     sscc: Mapped[str] = mapped_column(String(18))
+
+    lines: Mapped[list[AsnLine]] = relationship(order_by="AsnLine.id", viewonly=True)
 
 
 class AsnLine(Base):
@@ -108,3 +121,6 @@ class AsnLine(Base):
     epc: Mapped[str | None] = mapped_column(String(EPC_LEN))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     qty: Mapped[int]
+
+    item: Mapped[Item] = relationship()
+    pallet: Mapped[AsnPallet | None] = relationship()

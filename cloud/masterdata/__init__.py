@@ -1,0 +1,1 @@
+"""Master data and expectations: items, partners, places, orders, ASNs, shipments."""
