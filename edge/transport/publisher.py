@@ -163,20 +163,22 @@ class Publisher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            session = self._connect()
-            if session is None:
-                self._stop.wait(self._backoff.next_delay())
-                continue
             try:
-                self._serve(session)
+                self._connect_and_serve()
             except Exception as exc:  # one bad turn must not end delivery for good
                 LOG.exception("MQTT publisher error; reconnecting")
                 self._last_error = f"{type(exc).__name__}: {exc}"
-                self._session_good = False
-            finally:
-                self._end(session)
             if not self._stop.is_set():
                 self._stop.wait(self._backoff.next_delay())
+
+    def _connect_and_serve(self) -> None:
+        session = self._connect()
+        if session is None:
+            return
+        try:
+            self._serve(session)
+        finally:
+            self._end(session)
 
     def _connect(self) -> Session | None:
         online_ms = int(time.time() * 1000)
