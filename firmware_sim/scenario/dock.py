@@ -80,6 +80,7 @@ class TagModel:
     vertical_fraction: float = 0.3  # labels whose dipole stands upright
     offset_mean_db: float = -2.0
     offset_sigma_db: float = 3.0
+    load_opacity_max_db_per_m: float = 8.0  # one way, per pallet: dry goods ~0, liquids high
     unreadable_fraction: float = 0.003  # dead or badly detuned: never answer
 
 
@@ -211,10 +212,25 @@ def make_tag_props(rng: np.random.Generator, population: Population, model: TagM
     gain = rng.normal(model.offset_mean_db, model.offset_sigma_db, n)
     spread = 2.5 * model.offset_sigma_db
     gain = np.clip(gain, model.offset_mean_db - spread, model.offset_mean_db + spread)
+    # Tags deep in the load are heard through the goods, both ways.
+    opacity = rng.uniform(0.0, model.load_opacity_max_db_per_m, population.n_pallets)
+    gain -= 2.0 * opacity[population.pallet_of] * _depth_in_load(offset, model)
     dead = rng.random(n) < model.unreadable_fraction
     first = population.pallet_tag.astype(np.int64)
     count = np.diff(np.append(first, n))
-    return TagProps(offset, dipole, gain, dead, first, count)
+    salt = int(rng.integers(2**63))
+    return TagProps(offset, dipole, gain, dead, first, count, salt)
+
+
+def _depth_in_load(offset: npt.NDArray[np.float64], model: TagModel) -> npt.NDArray[np.float64]:
+    # Distance from a tag to the nearest side or top face of its load.
+    depth = np.minimum(
+        model.load_length_m / 2 - np.abs(offset[:, 0]),
+        model.load_width_m / 2 - np.abs(offset[:, 1]),
+    )
+    depth = np.minimum(depth, model.load_top_m - offset[:, 2])
+    clipped: npt.NDArray[np.float64] = np.clip(depth, 0.0, None)
+    return clipped
 
 
 def _clocks(

@@ -108,6 +108,7 @@ def dock_statistics(
         "cross_read_both_sides_tags": int(
             (seen & _both_sides_elsewhere(reads, layout, m, motions)).sum()
         ),
+        "neighbour_stronger_tags": int((seen & _stronger_elsewhere(reads, m, motions)).sum()),
         "one_sided_tags": int((seen & ((out == 0) | (ins == 0))).sum()),
         "parked_read_tags": int(((motions.kind[m] == PARKED) & (out + ins + other > 0)).sum()),
         "lane_read_tags": int(((motions.kind[m] == LANE) & (out + ins + other > 0)).sum()),
@@ -134,3 +135,15 @@ def _both_sides_elsewhere(
     both = np.zeros(len(m), dtype=bool)
     both[pairs[n_sides == 2] // n_doors] = True
     return both
+
+
+def _stronger_elsewhere(reads: Reads, m: IntArray, motions: Motions) -> npt.NDArray[np.bool_]:
+    # Tags whose strongest read came from a door they did not cross.
+    tag = reads["tag"].astype(np.int64)
+    own = reads["reader"] == motions.door[m][tag]
+    peak_own = np.full(len(m), -np.inf)
+    peak_other = np.full(len(m), -np.inf)
+    np.maximum.at(peak_own, tag[own], reads["rssi"][own])
+    np.maximum.at(peak_other, tag[~own], reads["rssi"][~own])
+    stronger: npt.NDArray[np.bool_] = peak_other >= peak_own
+    return stronger

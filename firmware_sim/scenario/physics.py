@@ -32,6 +32,7 @@ class RadioModel:
     wall_loss_db: float = 12.0  # one way through the dock wall beside a door opening
     trailer_loss_db: float = 15.0  # one way out of a trailer through its metal side
     fading_sigma_db: float = 2.0  # per-read log-normal fading
+    multipath_sigma_db: float = 2.5  # fixed per tag and antenna: reflections, neighbouring cases
     sensitivity_dbm: float = -80.0  # RSSI at which half the inventory rounds read the tag
     sensitivity_width_db: float = 1.2  # logistic width of the fall-off near sensitivity
     rssi_resolution_db: float = 1.0  # LLRP PeakRSSI is whole dBm
@@ -110,3 +111,21 @@ def quantise(rssi_dbm: FloatArray, model: RadioModel) -> FloatArray:
     step = model.rssi_resolution_db
     rounded: FloatArray = np.round(rssi_dbm / step) * step
     return rounded
+
+
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def hashed_normal(keys: npt.NDArray[np.int64], salt: int) -> FloatArray:
+    """Standard normal values fixed by (key, salt): the same key always gets the same value."""
+    x = keys.astype(np.uint64) * _GOLDEN + np.uint64(salt & 0xFFFFFFFFFFFFFFFF)
+    # splitmix64 finaliser; uint64 arrays wrap around by design.
+    x = (x ^ (x >> np.uint64(30))) * _MIX1
+    x = (x ^ (x >> np.uint64(27))) * _MIX2
+    x ^= x >> np.uint64(31)
+    u1 = ((x >> np.uint64(40)) + np.uint64(1)).astype(np.float64) / float(1 << 24)
+    u2 = (x & np.uint64(0xFFFFFF)).astype(np.float64) / float(1 << 24)
+    normal: FloatArray = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return normal

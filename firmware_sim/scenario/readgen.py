@@ -18,6 +18,7 @@ from firmware_sim.scenario.motion import Motions, place_on_load, rotate_to_world
 from firmware_sim.scenario.physics import (
     FloatArray,
     RadioModel,
+    hashed_normal,
     nominal_rssi,
     quantise,
     read_probability,
@@ -47,6 +48,7 @@ class TagProps:
     dead: BoolArray  # (T,) never answers
     first: IntArray  # (P,) first tag of each pallet
     count: IntArray  # (P,) tags on each pallet
+    salt: int  # fixes each (tag, antenna) multipath offset
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,9 @@ def rssi_on_load(
     dipole = rotate_to_world(tags.dipole[tag], heading)
     rssi = nominal_rssi(xyz, dipole, layout.ant_xyz[a], layout.boresight[a], radio)
     rssi += tags.gain_db[tag] - 2.0 * layout.wall_loss(xyz, a, radio)
+    if radio.multipath_sigma_db:
+        key = tag.astype(np.int64) * layout.n_antennas + a
+        rssi += radio.multipath_sigma_db * hashed_normal(key, tags.salt)
     return rssi
 
 

@@ -114,16 +114,20 @@ def test_every_crossing_is_read_on_both_sides_around_its_time(dock: Index) -> No
 def test_rssi_peaks_near_the_crossing_at_its_own_door(dock: Index) -> None:
     s = dock.scenario
     offsets = []
+    elsewhere = 0
     for c in s.truth.crossings:
         if c.epc in s.truth.unreadable:
             continue
         mine = dock.reads_of(c.epc)
-        peak = mine[np.argmax(s.reads["rssi"][mine])]
-        assert s.reads["reader"][peak] == _door_of(s, c.door), c
+        own = mine[s.reads["reader"][mine] == _door_of(s, c.door)]
+        peak = own[np.argmax(s.reads["rssi"][own])]
         offsets.append(abs(int(dock.true_us[peak]) - c.time_us))
+        elsewhere += s.reads["rssi"][mine].max() > s.reads["rssi"][peak]
     # The antennas look 2.5 m out from the wall: peaks lie a second or so off the plane.
     assert np.median(offsets) < 1_000_000
     assert np.percentile(offsets, 99) < 2_500_000
+    # A weak tag driven past a neighbour's antenna can, rarely, peak there (one side only).
+    assert elsewhere <= 0.005 * len(offsets)
 
 
 def test_rssi_weighted_sides_give_the_direction(dock: Index) -> None:
@@ -146,9 +150,20 @@ def test_rssi_weighted_sides_give_the_direction(dock: Index) -> None:
     assert wrong <= len(s.truth.crossings) // 1000
 
 
+def _weaker_side_peaks(dock: Index, reads: Ints) -> dict[int, float]:
+    # Per door: the lower of its outside and inside peak RSSI (-inf unless both sides read).
+    s = dock.scenario
+    peaks: dict[tuple[int, int], float] = {}
+    for i in reads.tolist():
+        key = (int(s.reads["reader"][i]), int(dock.side[i]))
+        peaks[key] = max(peaks.get(key, -np.inf), float(s.reads["rssi"][i]))
+    doors = {door for door, _ in peaks}
+    return {d: min(peaks.get((d, 0), -np.inf), peaks.get((d, 1), -np.inf)) for d in doors}
+
+
 def test_cross_reads_happen_at_neighbours_and_weaker(dock: Index) -> None:
     s = dock.scenario
-    cross_read = 0
+    cross_read = stronger = 0
     for c in s.truth.crossings:
         mine = dock.reads_of(c.epc)
         own_door = s.reads["reader"][mine] == _door_of(s, c.door)
@@ -156,8 +171,13 @@ def test_cross_reads_happen_at_neighbours_and_weaker(dock: Index) -> None:
             continue
         cross_read += 1
         own_peak = s.reads["rssi"][mine[own_door]].max()
-        assert s.reads["rssi"][mine[~own_door]].max() < own_peak, c
+        stronger += s.reads["rssi"][mine[~own_door]].max() >= own_peak
+        # Seen from both sides, the door crossed is always the stronger one.
+        both = _weaker_side_peaks(dock, mine)
+        own = both.pop(_door_of(s, c.door))
+        assert all(other < own for other in both.values()), c
     assert cross_read > 0.2 * len(s.truth.crossings)
+    assert stronger <= 0.005 * cross_read
     stats = s.meta["stats"]
     assert isinstance(stats, dict)
     assert stats["cross_read_both_sides_tags"] > 0
