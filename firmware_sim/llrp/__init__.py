@@ -6,7 +6,8 @@ synchronous callers); each `ReaderEmulator` offers fault injection and counters.
 
 from firmware_sim.llrp.counters import Counters
 from firmware_sim.llrp.fleet import EmulatorThread, ReaderFleet
-from firmware_sim.llrp.server import EmulatorOptions, NotConnectedError, ReaderEmulator
+from firmware_sim.llrp.options import EmulatorOptions, NotConnectedError
+from firmware_sim.llrp.server import ReaderEmulator
 
 __all__ = [
     "Counters",

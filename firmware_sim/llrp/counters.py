@@ -60,23 +60,31 @@ class Counters:
 
 
 class DropLog:
-    """Logs dropped reads at most once per interval, with the total so far."""
+    """Logs lost reads of one kind at most once per interval, with the total so far."""
 
-    def __init__(self, logger: logging.Logger, what: str, interval_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger,
+        what: str,
+        level: int = logging.WARNING,
+        interval_s: float = 5.0,
+    ) -> None:
         self._logger = logger
         self._what = what
+        self._level = level
         self._interval = interval_s
         self._last = -float("inf")
         self._since = 0
 
     def dropped(self, reader: str, n: int, total: int) -> None:
-        """Note n more dropped reads; log if the last line is old enough."""
+        """Note n more lost reads; log if the last line is old enough."""
         self._since += n
         now = time.monotonic()
         if now - self._last < self._interval:
             return
-        self._logger.warning(
-            "reader %s: dropped %d reads (%s); %d dropped so far",
+        self._logger.log(
+            self._level,
+            "reader %s: %d reads lost (%s); %d so far",
             reader,
             self._since,
             self._what,

@@ -10,9 +10,10 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from firmware_sim.llrp.counters import Counters
+from firmware_sim.llrp.options import EmulatorOptions
 from firmware_sim.llrp.playback import PlaybackClock
 from firmware_sim.llrp.report import EpcTable
-from firmware_sim.llrp.server import EmulatorOptions, ReaderEmulator
+from firmware_sim.llrp.server import ReaderEmulator
 from firmware_sim.scenario.types import Scenario
 
 logger = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ class EmulatorThread:
         self._stop = asyncio.Event()
         try:
             await self.fleet.start()
-        except OSError as exc:
+        except Exception as exc:  # handed to the thread that called start()
             self._error = exc
             self._ready.set()
             return

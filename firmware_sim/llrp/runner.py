@@ -12,7 +12,7 @@ from pathlib import Path
 
 from firmware_sim.llrp.artifacts import write_gateway_config, write_truth
 from firmware_sim.llrp.fleet import ReaderFleet, reader_indexes
-from firmware_sim.llrp.server import EmulatorOptions
+from firmware_sim.llrp.options import EmulatorOptions
 from firmware_sim.scenario.registry import build
 from firmware_sim.scenario.types import Scenario
 

@@ -18,6 +18,7 @@ from firmware_sim.llrp.connection import ClientConnection
 from firmware_sim.llrp.constants import HEADER_LEN, ConnectionStatus, Event
 from firmware_sim.llrp.counters import Counters, DropLog
 from firmware_sim.llrp.decode import Header
+from firmware_sim.llrp.options import EmulatorOptions, NotConnectedError
 from firmware_sim.llrp.playback import PlaybackClock, ReadTimeline
 from firmware_sim.llrp.report import EpcTable, ReportEncoder, ReportFormat
 from firmware_sim.llrp.reporting import HeldReads, ReportBatcher, ReportPolicy
@@ -27,33 +28,6 @@ from firmware_sim.llrp.state import ReaderState, RoEntry
 from firmware_sim.scenario.types import Reads, Scenario
 
 logger = logging.getLogger(__name__)
-
-
-class NotConnectedError(RuntimeError):
-    """A fault was to be injected into a client connection, but no client is connected."""
-
-
-@dataclass(frozen=True, slots=True)
-class EmulatorOptions:
-    """How an emulated reader plays its scenario and treats slow or absent clients.
-
-    clock_start "rospec" starts playback (shared by all readers of a fleet) when the first
-    ROSpec starts running, so no read falls due before a client could take it; "now" starts
-    it when the servers start. Keepalives follow the wall clock; everything else the reader
-    does (report timeouts, ROSpec durations, timestamps) follows scenario time.
-    """
-
-    speed: float = 1.0
-    loop: bool = False
-    hold_reports: bool = False  # hold reads while no client is connected, as if the client
-    # had set EventsAndReports.HoldEventsAndReportsUponReconnect
-    clock_start: Literal["rospec", "now"] = "rospec"
-    tick_s: float = 0.01  # how often due reads are released (they are batched per tick)
-    max_pending_reads: int = 100_000  # report buffer: a full buffer is reported at once
-    max_held_reads: int = 100_000  # hold buffer: reads beyond it are dropped (newest first)
-    max_unsent_bytes: int = 8 << 20  # slow client: reports beyond it are dropped
-    max_tags_per_report: int = 1000  # cap on TagReportData per RO_ACCESS_REPORT
-    reconnect_grace_s: float = 0.5  # a new client waits this long for the old one to go
 
 
 @dataclass(slots=True)
@@ -110,6 +84,7 @@ class ReaderEmulator:
         self._drop_logs = {
             "disconnected": DropLog(logger, "no client connected"),
             "overflow": DropLog(logger, "client too slow or hold buffer full"),
+            "idle": DropLog(logger, "no ROSpec running: not inventoried", logging.INFO),
         }
 
     # Lifecycle
@@ -118,6 +93,7 @@ class ReaderEmulator:
         self._server = await asyncio.start_server(self._on_client, self.host, self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         self._playback = asyncio.create_task(self._play(), name=f"llrp-playback-{self.name}")
+        self._playback.add_done_callback(self._playback_ended)
         if self.options.clock_start == "now":
             self.clock.start()
         logger.info("reader %s listening on %s:%d", self.name, self.host, self.port)
@@ -136,6 +112,11 @@ class ReaderEmulator:
             await conn.closed.wait()
         if self._server is not None:
             await self._server.wait_closed()
+
+    def _playback_ended(self, task: asyncio.Task[None]) -> None:
+        # Without this, a failure in playback would only surface when the task is collected.
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("reader %s: playback failed", self.name, exc_info=task.exception())
 
     @property
     def connected(self) -> bool:
@@ -409,14 +390,22 @@ class ReaderEmulator:
         self.counters.reads_due += n
         inv = self._inv
         if inv is None:
-            self.counters.reads_idle += n  # nothing inventories: the tags go unread
+            self._idle(n)  # nothing inventories: the tags go unread
             return
         if inv.antennas is not None:
             reads = reads[inv.antennas[reads["antenna"]]]
-            self.counters.reads_idle += n - len(reads)
+            self._idle(n - len(reads))
+        forced = inv.batcher.forced
         for group in inv.batcher.add(reads):
             self._deliver(inv.encoder, inv.per_message, group)
         self.counters.reads_pending = inv.batcher.pending
+        if inv.batcher.forced > forced:
+            logger.info("reader %s: report buffer full, reported it at once", self.name)
+
+    def _idle(self, n: int) -> None:
+        if n:
+            self.counters.reads_idle += n
+            self._drop_logs["idle"].dropped(self.name, n, self.counters.reads_idle)
 
     def _check_timers(self, now_us: int) -> None:
         inv = self._inv
