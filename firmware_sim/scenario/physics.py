@@ -31,7 +31,8 @@ class RadioModel:
     path_loss_exponent: float = 2.2  # one way, cluttered dock with floor reflection
     wall_loss_db: float = 12.0  # one way through the dock wall beside a door opening
     trailer_loss_db: float = 15.0  # one way out of a trailer through its metal side
-    fading_sigma_db: float = 2.0  # per-read log-normal fading
+    fading_sigma_db: float = 2.0  # per-read log-normal fading of a moving tag
+    static_fading_sigma_db: float = 1.3  # of a still tag (the real parked tag's spread)
     multipath_sigma_db: float = 2.5  # fixed per tag and antenna: reflections, neighbouring cases
     sensitivity_dbm: float = -80.0  # RSSI at which half the inventory rounds read the tag
     sensitivity_width_db: float = 1.2  # logistic width of the fall-off near sensitivity

@@ -8,6 +8,7 @@ Reads are then drawn per (round, tag) pair in batches so memory stays bounded.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -300,6 +301,15 @@ def _port_index(layout: DockLayout) -> list[int]:
     return index
 
 
+class Rounds(NamedTuple):
+    """Inventory rounds that may read a load: movement, antenna, start and length (us)."""
+
+    m: IntArray
+    a: IntArray
+    start: IntArray
+    length: IntArray
+
+
 def _evaluate(
     ctx: ReadContext,
     pending: list[tuple[int, IntArray, IntArray]],
@@ -308,40 +318,60 @@ def _evaluate(
 ) -> None:
     # Expand rounds to (round, tag) pairs, then draw timing, fading, success and misses.
     phys, miss = rngs
-    world = ctx.world
-    key = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in pending])
-    start = np.concatenate([p[1] for p in pending])
-    length = np.concatenate([p[2] for p in pending])
-    m_round, a_round = np.divmod(key, world.layout.n_antennas)
-    near = (world.motions.speed[m_round] == 0) | (
-        _centre_rssi(world, m_round, a_round, start) > world.radio.sensitivity_dbm - REACH_MARGIN_DB
-    )
-    key, start, length, m_round, a_round = (
-        key[near],
-        start[near],
-        length[near],
-        m_round[near],
-        a_round[near],
-    )
-    pallet = world.motions.pallet[m_round]
-    per = world.tags.count[pallet]
-    r = np.repeat(np.arange(len(key)), per)
-    tag = world.tags.first[pallet][r] + np.arange(len(r)) - np.repeat(np.cumsum(per) - per, per)
-    overhead = ctx.schedules[0].overhead_us
-    slot = phys.random(len(r)) * (length[r] - overhead)
-    t = start[r] + np.round(overhead + slot).astype(np.int64)
-    # Loads move in a straight line during one round (well under a metre).
-    centre, heading = world.motions.pose(m_round, start)
-    step = (world.motions.speed[m_round][r] * (t - start[r]) * 1e-6)[:, None]
-    rssi = rssi_on_load(world, (centre[r] + step * heading[r], heading[r]), a_round[r], tag)
-    rssi = quantise(rssi + phys.normal(0.0, world.radio.fading_sigma_db, len(t)), world.radio)
-    p_read = read_probability(rssi, world.radio)
-    readable = (phys.random(len(r)) < p_read) & ~world.tags.dead[tag]
+    rounds = _near_rounds(ctx.world, pending)
+    r, tag, t = _pairs(ctx, rounds, phys)
+    rssi = _draw_rssi(ctx.world, rounds, (r, tag, t), phys)
+    readable = (
+        phys.random(len(r)) < read_probability(rssi, ctx.world.radio)
+    ) & ~ctx.world.tags.dead[tag]
     kept = readable & (miss.random(len(r)) >= ctx.miss_rate)
     out.read_attempts += int(readable.sum())
     out.missed += int((readable & ~kept).sum())
-    a = a_round[r][kept]
+    a = rounds.a[r[kept]]
     part: Reads = np.empty(len(a), dtype=READ_DTYPE)
     part["t_us"], part["tag"], part["rssi"] = t[kept], tag[kept], rssi[kept]
-    part["reader"], part["antenna"] = world.layout.ant_door[a], world.layout.ant_port[a]
+    part["reader"], part["antenna"] = ctx.world.layout.ant_door[a], ctx.world.layout.ant_port[a]
     out.parts.append(part)
+
+
+def _near_rounds(world: World, pending: list[tuple[int, IntArray, IntArray]]) -> Rounds:
+    # Rounds whose load can be heard at all (parked loads: decided per tag in the survey).
+    key = np.concatenate([np.full(len(p[1]), p[0], dtype=np.int64) for p in pending])
+    start = np.concatenate([p[1] for p in pending])
+    length = np.concatenate([p[2] for p in pending])
+    m, a = np.divmod(key, world.layout.n_antennas)
+    reach = world.radio.sensitivity_dbm - REACH_MARGIN_DB
+    near = (world.motions.speed[m] == 0) | (_centre_rssi(world, m, a, start) > reach)
+    return Rounds(m[near], a[near], start[near], length[near])
+
+
+def _pairs(
+    ctx: ReadContext, rounds: Rounds, phys: np.random.Generator
+) -> tuple[IntArray, IntArray, IntArray]:
+    # Every tag of the load in every round, at a random slot of that round.
+    tags = ctx.world.tags
+    pallet = ctx.world.motions.pallet[rounds.m]
+    per = tags.count[pallet]
+    r = np.repeat(np.arange(len(rounds.m)), per)
+    tag = tags.first[pallet][r] + np.arange(len(r)) - np.repeat(np.cumsum(per) - per, per)
+    overhead = ctx.schedules[0].overhead_us
+    slot = phys.random(len(r)) * (rounds.length[r] - overhead)
+    t = rounds.start[r] + np.round(overhead + slot).astype(np.int64)
+    return r, tag, t
+
+
+def _draw_rssi(
+    world: World,
+    rounds: Rounds,
+    pairs: tuple[IntArray, IntArray, IntArray],
+    phys: np.random.Generator,
+) -> FloatArray:
+    # Loads move in a straight line during one round (well under a metre).
+    r, tag, t = pairs
+    radio = world.radio
+    centre, heading = world.motions.pose(rounds.m, rounds.start)
+    speed = world.motions.speed[rounds.m][r]
+    step = (speed * (t - rounds.start[r]) * 1e-6)[:, None]
+    rssi = rssi_on_load(world, (centre[r] + step * heading[r], heading[r]), rounds.a[r], tag)
+    sigma = np.where(speed > 0, radio.fading_sigma_db, radio.static_fading_sigma_db)
+    return quantise(rssi + sigma * phys.standard_normal(len(t)), radio)
