@@ -226,3 +226,20 @@ def test_sllurp_reconnects_after_the_reader_drops_it(emulators: EmulatorThread) 
     # Reads that fell due while nobody was connected are counted, not lost silently.
     assert c.reads_sent + c.reads_dropped_disconnected + c.reads_pending <= c.reads_due
     assert c.accounted()
+
+
+def test_sllurp_with_impinj_extensions_still_reads(emulators: EmulatorThread) -> None:
+    # Impinj-aware settings make sllurp enable the vendor extensions and send custom parameters;
+    # the emulator accepts the extensions and ignores the parameters it does not model.
+    fleet = emulators.fleet
+    client = SllurpClient(
+        fleet.ports["rdr1"],
+        impinj_search_mode=2,
+        tx_power_dbm=20.0,
+        mode_identifier=1002,
+    )
+    client.connect()
+    wait_until(lambda: client.n_tags > 100, "reports")
+    client.close()
+    assert emulators.counters("rdr1").bad_messages == 0
+    assert client.messages["RO_ACCESS_REPORT"] > 0

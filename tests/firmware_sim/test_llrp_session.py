@@ -172,3 +172,42 @@ def test_rospec_events_and_duration_stop_trigger(reader: EmulatorThread) -> None
         assert c.accounted()
     finally:
         client.close()
+
+
+def test_client_set_hold_flag_holds_reports_until_events_are_enabled(
+    reader: EmulatorThread,
+) -> None:
+    port = reader.fleet.ports["rdr1"]
+    hold = struct.pack("!HII", (1 << 10) | Msg.SET_READER_CONFIG, 16, 1) + bytes.fromhex(
+        "00 00e2 0005 80"
+    )
+    first = RawClient(port)
+    try:
+        first.until(Msg.READER_EVENT_NOTIFICATION)
+        first.sock.sendall(hold)
+        first.until(Msg.SET_READER_CONFIG_RESPONSE)
+        first.sock.sendall(
+            client_message(add_rospec(1, report_every_n_tags=20))
+            + client_message({"ENABLE_ROSPEC": {"ID": 2, "ROSpecID": 1}})
+        )
+        first.until(Msg.RO_ACCESS_REPORT)
+    finally:
+        first.close()
+    wait_until(lambda: reader.counters("rdr1").reads_held > 0, "reads held for the client")
+    second = RawClient(port)
+    try:
+        second.until(Msg.READER_EVENT_NOTIFICATION)
+        before = reader.counters("rdr1")
+        wait_until(
+            lambda: reader.counters("rdr1").reads_held > before.reads_held + 50,
+            "more reads held while events are not enabled",
+        )
+        assert reader.counters("rdr1").reads_sent == before.reads_sent
+        second.sock.sendall(_get(Msg.ENABLE_EVENTS_AND_REPORTS))
+        second.until(Msg.RO_ACCESS_REPORT)
+        wait_until(lambda: reader.counters("rdr1").reads_held == 0, "the held reads to go out")
+        c = reader.counters("rdr1")
+        assert c.reads_dropped_disconnected == 0
+        assert c.accounted()
+    finally:
+        second.close()
