@@ -1,37 +1,46 @@
 """Dock-door scenario: forklifts carry tagged pallets through a row of RFID portal doors.
 
-Geometry (dock_layout.py): `n_doors` doors `spacing_m` apart (default 4 x 4 m, 2.75 m wide) in the
-wall y = 0; outside (y < 0) is the trailer, inside the warehouse. Each door has one reader with
-four circular patch antennas on the jambs 2 m up: ports 1-2 outside (zone `<door>-out`), 3-4
-inside (`<door>-in`), each aimed across the opening at a point 2.5 m out from the wall, 1 m up.
+Geometry (dock_layout.py): `n_doors` doors `spacing_m` apart (default 4 doors, 4 m, 2.75 m wide)
+in the wall y = 0; outside (y < 0) a trailer is docked at every door, inside is the warehouse.
+Each door has one reader with four circular patch antennas on the jambs 2 m up: ports 1-2 outside
+(zone `<door>-out`), 3-4 inside (`<door>-in`), each aimed across the opening at a point 2.5 m out
+from the wall and 1 m up.
 
-Radio (physics.py), monostatic backscatter, everything in dB:
-    RSSI = P_tx + 2 (G_ant(theta) + G_tag(psi) - L_cable - L_pol - FSPL(1 m) - 10 n log10 d)
-           - L_backscatter + X_tag + N(0, sigma_fading)  [- 2 L_wall through the wall]
-with P_tx 30 dBm, G_ant 6 dBi with a 65 deg parabolic main lobe over a -17 dB side-lobe and
--22 dB back-lobe floor, a dipole tag pattern (sin^2 psi, nulls filled at -15 dB), path-loss
-exponent n = 2.2, 12 dB one-way wall loss beside the openings, per-tag offset X_tag ~ N(-2, 3) dB
-(detuning by contents, mounting; truncated at +-2.5 sigma), 2 dB per-read fading, RSSI rounded to
-whole dBm. A tag 1 m from boresight reads about -36 dBm, 2 m about -49 dBm.
+Radio (physics.py), monostatic backscatter, in dB:
+    RSSI = P_tx - 2 L_cable + 2 G_ant(theta) + 2 G_tag(psi) - 2 L_pol - 2 FSPL(1 m)
+           - 2 * 10 n log10(d) - L_backscatter + X_tag - 2 L_depth + M(tag, antenna)
+           - 2 L_wall - 2 L_trailer + N(0, sigma)
+P_tx 30 dBm, 1 dB cable, G_ant 6 dBi with a 65 deg parabolic main lobe over a -17 dB side-lobe
+and -22 dB back-lobe floor (beyond 110 deg), a dipole tag (2.15 dBi, sin^2 psi with nulls filled
+at -15 dB), 3 dB polarisation loss each way, FSPL(1 m) at 915 MHz, path-loss exponent n = 2.2,
+5 dB backscatter loss; X_tag ~ N(-2, 3) dB per tag (detuning, mounting; clipped at 2.5 sigma);
+L_depth = the pallet's goods opacity (0-8 dB/m) times the tag's depth in the load; M ~ N(0, 2.5)
+dB fixed per tag and antenna (multipath, neighbouring cases); 12 dB through the dock wall beside
+an opening; 15 dB out of a trailer through its side; per-read fading sigma 2 dB moving, 1.3 dB
+still (the real parked tag's spread); RSSI reported in whole dBm. An average tag 1 m in front of
+an antenna reads -36 dBm, at 2 m -49 dBm, at 7 m -73 dBm.
 An inventory round reads a tag with probability 1 / (1 + exp(-(RSSI + 80) / 1.2)) (sensitivity
--80 dBm); then a global `missed_read_rate` (5 %) of those reads is lost. Forward-link activation
-and reverse-link sensitivity both follow the same path loss, so one RSSI threshold stands for both.
+-80 dBm); then `missed_read_rate` (default 5 %) of those reads is lost at random. Tag activation
+(forward link) and reader sensitivity (reverse link) follow the same path loss in a monostatic
+link, so one RSSI threshold stands for both.
 
 Air time (airtime.py): a reader cycles its antennas, one Gen2 round each; a round takes 4 ms plus
-3 ms per tag that antenna powers (dense-reader Miller-4), so a lone tag is read about 50 times/s
-and a 40-case pallet a few times per second per antenna: dense loads share the reader's air time.
+3 ms per tag that antenna powers (dense-reader Miller-4), so a lone tag is read ~50 times/s, a
+reader tops out near 330 reads/s and a 40-case pallet is read a few times per second per antenna.
 
-Cross-reads fall out of the geometry: a jamb antenna aimed across its own door also looks at the
-neighbouring door, so loads passing there are read at 15-25 dB lower RSSI.
+Cross-reads fall out of the geometry: a jamb antenna aimed across its own door also looks towards
+the next door, and inside antennas see loads driven along the dock; reads there are mostly 15-25
+dB weaker and one-sided. Trailer walls keep loads in one trailer from the next door.
 
-Traffic (traffic.py): trips through each door every ~40 s (12 s minimum headway), a trailer of 26
-pallets per direction, 240 s swaps; forklifts at 1.5-3 m/s from 9-13 m inside the trailer
-straight through the opening, turning 3-6 m inside to run 10-25 m along the dock (OUT is the
-reverse). Loads 1.2 x 1.0 m with 20-60 cases, tags spread over the load. Lane pallets pass along
-the dock inside without crossing (cross_read_only); parked pallets sit 4-9 m from a door, inside
-or in the trailer, for the whole scenario; `unreadable_fraction` of tags are dead.
+Traffic (traffic.py): a trip through each door every ~40 s (12 s minimum headway), 26 pallets per
+trailer in one direction, 240 s trailer swaps; forklifts at 1.5-3 m/s from 9-13 m inside the
+trailer straight through the opening, turning 4-12 m inside to run 10-25 m along the dock (OUT
+is the reverse). Loads 1.2 x 1.0 x 1.45 m with 20-60 cases (population.py), tags spread over the
+load. Lane pallets pass along the dock inside without crossing (cross_read_only); 2 parked pallets
+sit 5-9 m from a door, inside or in the trailer, all scenario long; 0.3 % of tags are dead.
 
-Reader clocks: each reader's t_us is offset by N(0, 1.5 s) and drifts by up to +-40 ppm.
+Reader clocks: each reader's t_us is offset by N(0, 1.5 s) and drifts by up to +-40 ppm
+(meta["clock_drift_ppm"]); meta["true_time_us"] gives each read's true time.
 Ground truth: per-tag door-plane crossing times; `unreadable` = crossing tags never read by the
 door they crossed (dead or unlucky); `parked` and `cross_read_only` list such tags that were read.
 """
@@ -135,22 +144,40 @@ def dock_scenario(seed: int) -> Scenario:
     return build_dock(DockConfig(), seed)
 
 
-def build_dock(config: DockConfig, seed: int) -> Scenario:
-    """Generate a dock-door scenario: reads in true-time order (reader clocks in t_us) and truth."""
-    rng = dict(
-        zip(
-            ("traffic", "population", "tags", "phys", "miss", "clock"),
-            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6)),
-            strict=True,
-        )
-    )
+@dataclass(frozen=True)
+class DockPlan:
+    """What physically happens, before any read: layout, loads, their movements and tags."""
+
+    config: DockConfig
+    seed: int
+    world: World
+    population: Population
+    rng: dict[str, np.random.Generator]  # the streams the reads are still to be drawn from
+
+
+def plan_dock(config: DockConfig, seed: int) -> DockPlan:
+    """Lay out the doors, build the loads and schedule their movements for a seed."""
+    streams = np.random.SeedSequence(seed).spawn(6)
+    names = ("traffic", "population", "tags", "phys", "miss", "clock")
+    rng = {name: np.random.default_rng(s) for name, s in zip(names, streams, strict=True)}
     layout = build_layout(config.geometry)
     motions = _motions(rng["traffic"], config, layout)
     population = build_population(rng["population"], len(motions), config.pallets)
     tags = make_tag_props(rng["tags"], population, config.tags)
+    return DockPlan(config, seed, World(motions, tags, layout, config.radio), population, rng)
+
+
+def build_dock(config: DockConfig, seed: int) -> Scenario:
+    """Generate a dock-door scenario: reads in true-time order (reader clocks in t_us) and truth."""
+    return observe(plan_dock(config, seed))
+
+
+def observe(plan: DockPlan) -> Scenario:
+    """Draw the readers' view of a plan: inventory rounds, reads, clocks, and the truth."""
+    config, world, rng = plan.config, plan.world, plan.rng
+    layout = world.layout
     duration_us = round(config.traffic.duration_s * 1e6)
     n_bins = math.ceil(duration_us / config.airtime.bin_us) + 1
-    world = World(motions, tags, layout, config.radio)
     slices, occupancy = survey(world, config.airtime, config.start_us, n_bins)
     phase = rng["clock"].random(len(layout.doors))
     scheds = schedules(occupancy, layout, config.airtime, config.start_us, phase)
@@ -159,15 +186,15 @@ def build_dock(config: DockConfig, seed: int) -> Scenario:
     skew_us, drift_ppm = _clocks(rng["clock"], config.clock, len(layout.doors))
     span = (config.start_us, config.start_us + duration_us)
     reads, t_true = assemble_reads(batch, skew_us, drift_ppm, span)
-    truth = ground_truth(population, motions, tags, layout, reads)
-    stats = dock_statistics(population, world, reads, batch, duration_us)
-    logger.info("dock scenario seed %s: %s", seed, stats)
+    truth = ground_truth(plan.population, world.motions, world.tags, layout, reads)
+    stats = dock_statistics(plan.population, world, reads, batch, duration_us)
+    logger.info("dock scenario seed %s: %s", plan.seed, stats)
     return Scenario(
         name="dock",
-        seed=seed,
+        seed=plan.seed,
         readers=layout.reader_specs(skew_us),
         layout=layout.placements(),
-        epcs=population.epcs,
+        epcs=plan.population.epcs,
         reads=reads,
         truth=truth,
         start_us=config.start_us,

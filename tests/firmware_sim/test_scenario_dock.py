@@ -10,7 +10,14 @@ import pytest
 
 from edge.config import GatewayConfig
 from firmware_sim.scenario import registry
-from firmware_sim.scenario.dock import DockConfig, TagModel, build_dock
+from firmware_sim.scenario.dock import (
+    DockConfig,
+    TagModel,
+    build_dock,
+    large_config,
+    observe,
+    plan_dock,
+)
 from firmware_sim.scenario.gateway_config import gateway_config_for
 from firmware_sim.scenario.traffic import Traffic
 from firmware_sim.scenario.types import READ_DTYPE, Scenario
@@ -255,3 +262,15 @@ def test_reader_air_time_is_bounded(dock: Index) -> None:
         rate = np.sum(s.reads["reader"] == i) / seconds
         # A dense-reader-mode reader singulates at most ~330 tags/s; idle doors read less.
         assert 20 < rate < 340
+
+
+def test_large_config_plans_a_hundred_thousand_tags() -> None:
+    plan = plan_dock(large_config(100_000), 1)
+    assert plan.population.n_tags >= 100_000
+    assert len(set(plan.population.epcs)) == plan.population.n_tags
+    assert plan.world.layout.n_antennas == 16 * 4
+    assert plan.world.motions.t_end_us.max() <= plan.config.start_us + 3_600_000_000
+
+
+def test_plan_then_observe_is_build() -> None:
+    assert np.array_equal(observe(plan_dock(SHORT, 2)).reads, build_dock(SHORT, 2).reads)
