@@ -6,12 +6,13 @@ import dataclasses
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edge.config import dump_config
+from edge.config import GatewayConfig, dump_config
 from firmware_sim.scenario.gateway_config import gateway_config_for
 from firmware_sim.scenario.types import Scenario
 
@@ -62,8 +63,9 @@ def write_gateway_config(
     reader_host: str,
     base_port: int,
     mqtt_url: str,
+    readers: Sequence[str] | None = None,
 ) -> None:
-    """Write the gateway YAML whose readers point at this emulator run."""
+    """Write the gateway YAML whose readers point at this run (only the served ones, if given)."""
     config = gateway_config_for(
         scenario,
         site=site,
@@ -72,6 +74,9 @@ def write_gateway_config(
         base_port=base_port,
         mqtt_url=mqtt_url,
     )
+    if readers is not None:
+        served = tuple(r for r in config.readers if r.name in readers)
+        config = GatewayConfig.model_validate({**config.model_dump(), "readers": served})
     write_atomic(path, dump_config(config))
 
 

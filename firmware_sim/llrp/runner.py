@@ -79,6 +79,7 @@ def _write_artifacts(scenario: Scenario, fleet: ReaderFleet, args: argparse.Name
             reader_host=host,
             base_port=args.port,
             mqtt_url=args.mqtt,
+            readers=args.reader,
         )
         logger.info("gateway config written to %s", args.gateway_config)
 

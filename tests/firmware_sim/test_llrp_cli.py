@@ -166,3 +166,15 @@ def test_gateway_config_needs_site_and_gateway(scenario_name: str) -> None:
 def test_bad_numbers_are_refused(scenario_name: str, args: list[str]) -> None:
     with pytest.raises(SystemExit):
         main(["sim", "reader", "--scenario", scenario_name, *args])
+
+
+def test_one_reader_keeps_its_port_and_alone_in_the_config(
+    scenario_name: str, base_port: int, tmp_path: Path
+) -> None:
+    gateway = tmp_path / "gw.yaml"
+    args = ["--scenario", scenario_name, "--port", str(base_port), "--reader", "rdr2"]
+    run = ["--speed", "100", "--clock-start", "now", "--exit-when-done", "--stats", "0"]
+    config = ["--gateway-config", str(gateway), "--site", "s", "--gateway", "g"]
+    assert main(["sim", "reader", *args, *run, *config]) == 0
+    assert [(r.name, r.port) for r in load_config(gateway).readers] == [("rdr2", base_port + 1)]
+    assert not port_open("127.0.0.1", base_port + 1)  # and it stopped serving on exit
