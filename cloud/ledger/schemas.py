@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from cloud.enums import LocationType
 from cloud.ledger.types import MoveReason
-from cloud.masterdata.types import Code, Epc, Input, Output, Qty
+from cloud.masterdata.types import Code, Epc, Input, Instant, Output, Qty
 from cloud.store.paging import AnyRow
 
 
@@ -96,13 +96,13 @@ class ManualMoveIn(Input):
     lot: Code | None = None
     reason: MoveReason = MoveReason.ADJUSTMENT
     reference: Code = Field(description="your unique reference; posting it again is refused")
-    at: AwareDatetime | None = Field(None, description="when it happened; default now")
+    at: Instant | None = Field(None, description="when it happened; default now")
 
 
 class ReverseIn(Input):
     """When the reversal takes effect."""
 
-    at: AwareDatetime | None = Field(None, description="default now")
+    at: Instant | None = Field(None, description="default now")
 
 
 class DiscrepancyOut(Output):

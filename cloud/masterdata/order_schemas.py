@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from cloud.enums import AsnStatus, OrderStatus, ShipmentStatus
 from cloud.masterdata.schemas import related
-from cloud.masterdata.types import Code, DoorRef, Epc, Input, Output, Qty, Sscc
+from cloud.masterdata.types import Code, DoorRef, Epc, Input, Instant, Output, Qty, Sscc
 
 MAX_LINES = 100_000
 
@@ -27,7 +27,7 @@ class PurchaseOrderIn(Input):
 
     number: Code
     supplier: Code = Field(description="partner code of the supplier")
-    expected_at: AwareDatetime | None = None
+    expected_at: Instant | None = None
     lines: list[PoLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -35,7 +35,7 @@ class PurchaseOrderPatch(Input):
     """Changes to a purchase order's header."""
 
     status: OrderStatus | None = None
-    expected_at: AwareDatetime | None = None
+    expected_at: Instant | None = None
 
 
 class PoLineOut(Output):
@@ -91,8 +91,8 @@ class AsnIn(Input):
     supplier: Code = Field(description="partner code of the supplier")
     po: Code | None = Field(None, description="number of the purchase order it delivers")
     door: DoorRef | None = Field(None, description="appointment door as site/gateway/door")
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: Instant | None = None
+    window_end: Instant | None = None
     pallets: list[AsnPalletIn] = Field(default=[], max_length=MAX_LINES)
     lines: list[ContentLineIn] = Field(default=[], max_length=MAX_LINES)
 
@@ -113,8 +113,8 @@ class AsnPatch(Input):
 
     status: AsnStatus | None = None
     door: DoorRef | None = None
-    window_start: AwareDatetime | None = None
-    window_end: AwareDatetime | None = None
+    window_start: Instant | None = None
+    window_end: Instant | None = None
 
 
 class ContentLineOut(Output):
@@ -160,7 +160,7 @@ class ShipmentIn(Input):
     customer: Code | None = None
     carrier: Code | None = None
     door: DoorRef | None = Field(None, description="loading door as site/gateway/door")
-    planned_at: AwareDatetime | None = None
+    planned_at: Instant | None = None
     lines: list[ContentLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
     @model_validator(mode="after")
@@ -176,7 +176,7 @@ class ShipmentPatch(Input):
 
     status: ShipmentStatus | None = None
     door: DoorRef | None = None
-    planned_at: AwareDatetime | None = None
+    planned_at: Instant | None = None
 
 
 class ShipmentOut(Output):

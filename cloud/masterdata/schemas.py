@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AliasPath, Field
+from pydantic import AfterValidator, AliasPath, Field
 
 from cloud.enums import LocationType, PartnerKind, ReadPointRole
 from cloud.masterdata.types import (
@@ -19,8 +19,13 @@ from cloud.masterdata.types import (
     SegmentCode,
     Text,
 )
+from cloud.store.types import SCALE
 
-Cost = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
+Cost = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=4),
+    AfterValidator(lambda cost: cost.quantize(SCALE)),  # as stored, on every backend
+]
 
 
 def related(*path: str, default: bool = False) -> Any:

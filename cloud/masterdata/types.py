@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from protocol.epc import gs1_check_digit
 
@@ -81,6 +82,11 @@ Epc = Annotated[
     str,
     BeforeValidator(_upper),
     Field(pattern=EPC_PATTERN, description="EPC as hex (any case; stored upper-case)"),
+]
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(lambda moment: moment.astimezone(UTC)),
+    Field(description="ISO 8601 time with a zone (stored and returned in UTC)"),
 ]
 Qty = Annotated[int, Field(gt=0, le=1_000_000_000, description="quantity in the item's unit")]
 Text = Annotated[str, BeforeValidator(_strip), Field(max_length=500)]

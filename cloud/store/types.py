@@ -35,6 +35,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SCALE = Decimal("0.0001")
+
+
 class ExactDecimal(TypeDecorator[Decimal]):
     """NUMERIC(18, 4) on PostgreSQL; text on SQLite, which would otherwise round through floats."""
 
@@ -51,8 +54,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
         """Store the exact decimal text on SQLite."""
         if value is None or dialect.name != "sqlite":
             return value
-        return str(Decimal(value))
+        return str(Decimal(value).quantize(SCALE))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        """Always hand back a Decimal."""
-        return None if value is None else Decimal(value)
+        """Always hand back a Decimal with four places, as PostgreSQL does."""
+        return None if value is None else Decimal(value).quantize(SCALE)
