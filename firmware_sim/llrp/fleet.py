@@ -160,6 +160,11 @@ class EmulatorThread:
 
         return self.run(invoke(), timeout)
 
+    @property
+    def ports(self) -> dict[str, int]:
+        """Listening port of each reader."""
+        return self.fleet.ports
+
     def counters(self, name: str) -> Counters:
         """A snapshot of one reader's counters."""
         return self.call(self.fleet[name].counters.snapshot)
@@ -180,8 +185,9 @@ class EmulatorThread:
         await self._stop.wait()
         await self.fleet.stop()
 
-    def __enter__(self) -> ReaderFleet:
-        return self.start()
+    def __enter__(self) -> EmulatorThread:
+        self.start()
+        return self
 
     def __exit__(
         self,
