@@ -16,16 +16,14 @@ IntArray = npt.NDArray[np.int64]
 
 
 def assemble_reads(
-    batch: ReadBatch, skew_us: IntArray, drift_ppm: FloatArray, span_us: tuple[int, int]
+    batch: ReadBatch, skew_us: IntArray, drift_ppm: FloatArray, start_us: int
 ) -> tuple[Reads, IntArray]:
-    """Reads in the span sorted by true time with reader-clock t_us, and their true times."""
-    start_us, end_us = span_us
+    """Reads sorted by true time with reader-clock t_us, and their true times."""
     raw: Reads = np.concatenate(batch.parts) if batch.parts else np.zeros(0, dtype=READ_DTYPE)
-    batch.parts.clear()  # the parts are copied; let them go before sorting
-    raw = raw[raw["t_us"] < end_us]  # rounds started before the end may finish after it
-    order = np.lexsort((raw["antenna"], raw["tag"], raw["reader"], raw["t_us"]))
-    reads: Reads = raw[order]
-    del raw, order
+    batch.parts.clear()  # copied: let the parts go before sorting
+    # Stable on true time: ties keep generation order, which is itself deterministic.
+    reads: Reads = raw[np.argsort(raw["t_us"], kind="stable")]
+    del raw
     t_true: IntArray = reads["t_us"].copy()
     r = reads["reader"].astype(np.int64)
     drift = np.round(drift_ppm[r] * 1e-6 * (t_true - start_us)).astype(np.int64)

@@ -34,7 +34,7 @@ SLICE_US = 10_000_000  # long movements (parked loads) are surveyed and read in 
 REACH_MARGIN_DB = 20.0
 LOAD_REACH_M = 0.7  # half the load length, plus a little
 TYPICAL_TAG_HEIGHT_M = 1.0
-BATCH_PAIRS = 1_000_000  # (round, tag) pairs evaluated at once
+BATCH_PAIRS = 400_000  # (round, tag) pairs evaluated at once
 SURVEY_PAIRS = 400_000  # (sample, antenna) pairs surveyed at once
 SURVEY_TAGS = 8  # tags per moving load sampled to estimate how many answer a round
 
@@ -264,6 +264,7 @@ class ReadContext:
     world: World
     schedules: tuple[Schedule, ...]
     miss_rate: float
+    end_us: int  # rounds started before the end may finish after it: those reads are dropped
 
 
 def generate_reads(
@@ -324,7 +325,7 @@ def _evaluate(
     readable = (
         phys.random(len(r)) < read_probability(rssi, ctx.world.radio)
     ) & ~ctx.world.tags.dead[tag]
-    kept = readable & (miss.random(len(r)) >= ctx.miss_rate)
+    kept = readable & (miss.random(len(r)) >= ctx.miss_rate) & (t < ctx.end_us)
     out.read_attempts += int(readable.sum())
     out.missed += int((readable & ~kept).sum())
     a = rounds.a[r[kept]]
