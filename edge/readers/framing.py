@@ -43,7 +43,11 @@ class Framer:
         frames: list[Frame] = []
         pos = 0
         while len(self._buf) - pos >= HEADER_LEN:
-            frame_len = self._check_header(pos)
+            try:
+                frame_len = self._check_header(pos)
+            except FramingError:
+                self._buf.clear()  # the stream is unusable; the connection will be reset
+                raise
             if len(self._buf) - pos < frame_len:
                 break
             frames.append(self._frame(pos, frame_len))

@@ -100,12 +100,14 @@ class _GuardedClient(LLRPReaderClient):  # type: ignore[misc]
         super().__init__(cfg.host, cfg.port, sllurp_config(cfg), timeout=5.0)
         self._owner = owner
         self._framer = Framer()
+        self.framing_error: str | None = None
 
     def raw_data_received(self, data: bytes) -> None:
         """Frame, decode and dispatch received bytes; count and survive bad messages."""
         try:
             frames = self._framer.feed(data)
         except FramingError as exc:
+            self.framing_error = str(exc)
             self._owner.bad_message(f"framing lost: {exc}")
             # sllurp hard-disconnects on this error; the supervisor then reconnects.
             raise ReaderConfigurationError(str(exc)) from None
@@ -283,13 +285,13 @@ class LlrpReader:
         return reached
 
     def _note_lost(self, client: _GuardedClient) -> None:
+        if client.framing_error:
+            return  # already counted and logged as a bad message
         partial = client.partial_bytes
         if partial:
             self._fail(f"connection lost mid-message ({partial} bytes of a message unread)")
         else:
-            with self._lock:
-                self._last_error = self._last_error or "connection lost"
-            logger.warning("reader %s: connection lost", self.cfg.name)
+            self._fail("connection closed by the reader")
 
     def _close(self, client: _GuardedClient) -> None:
         if self._stop.is_set() and not self._lost.is_set():
