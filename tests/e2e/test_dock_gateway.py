@@ -17,8 +17,8 @@ from firmware_sim.scenario.types import Scenario
 from protocol.codec import fields_of
 from protocol.messages import PortalEvent
 from protocol.topics import Kind
-from tests.edge.transport.support import Collector, wait_until
 from tests.support.gateway import GatewayThread, short_dock
+from tests.support.mqtt import Collector, wait_until
 from tests.support.services import BrokerAddress
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]

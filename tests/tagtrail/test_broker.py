@@ -23,7 +23,7 @@ from edge.transport import Publisher
 from tagtrail.broker import BrokerThread
 from tagtrail.cli import build_parser
 from tests.edge.outbox.factory import mixed
-from tests.edge.transport.support import Collector, retained, wait_until
+from tests.support.mqtt import Collector, retained, wait_until
 from tests.support.services import BrokerAddress, free_port, port_open, wait_port
 
 pytestmark = pytest.mark.broker

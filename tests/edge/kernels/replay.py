@@ -38,7 +38,9 @@ def replay(
             next_tick += TICK_US
         reads = scenario.reads[rows]
         epcs = [scenario.epcs[i] for i in reads["tag"].tolist()]
-        pipe.push(reads["t_us"], reads["antenna"], epcs, reads["rssi"], reader=reader, recv_us=recv_us)
+        pipe.push(
+            reads["t_us"], reads["antenna"], epcs, reads["rssi"], reader=reader, recv_us=recv_us
+        )
     decisions += pipe.flush()
     return pipe, decisions
 

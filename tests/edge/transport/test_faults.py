@@ -25,7 +25,7 @@ from protocol.codec import fields_of
 from protocol.messages import Availability
 from protocol.topics import Kind, status_topic
 from tests.edge.outbox.factory import mixed
-from tests.edge.transport.support import Collector, Gate, clear_retained, retained, wait_until
+from tests.support.mqtt import Collector, Gate, clear_retained, retained, wait_until
 from tests.support.services import BrokerAddress, BrokerProcess
 
 pytestmark = pytest.mark.fault

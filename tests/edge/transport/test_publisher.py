@@ -16,7 +16,7 @@ from protocol.codec import decode, row_json
 from protocol.messages import Availability
 from protocol.topics import Kind, gateway_topic, status_topic
 from tests.edge.outbox.factory import mixed, portal
-from tests.edge.transport.support import Collector, clear_retained, retained, wait_until
+from tests.support.mqtt import Collector, clear_retained, retained, wait_until
 from tests.support.services import BrokerAddress
 
 pytestmark = pytest.mark.broker

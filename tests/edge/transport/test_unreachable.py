@@ -12,7 +12,7 @@ from edge.outbox import Outbox
 from edge.transport import Publisher
 from protocol.topics import Kind
 from tests.edge.outbox.factory import mixed
-from tests.edge.transport.support import wait_until
+from tests.support.mqtt import wait_until
 from tests.support.services import free_port
 
 SECRET = "s3cr3t-pw"
