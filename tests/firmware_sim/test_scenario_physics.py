@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware_sim.scenario.airtime import AirTime, build_schedule
@@ -108,6 +108,7 @@ def test_walls_and_trailers_shield_but_openings_do_not() -> None:
     assert loss.tolist() == [0.0, RADIO.trailer_loss_db, RADIO.wall_loss_db]
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=200))
 def test_rounds_share_air_time(n_out: int, n_in: int) -> None:
     timing = AirTime()
@@ -129,6 +130,7 @@ def test_rounds_share_air_time(n_out: int, n_in: int) -> None:
     assert abs(len(spans) / 4 - 5_000_000 / cycle_us) <= 2
 
 
+@settings(deadline=None)
 @given(
     st.floats(min_value=-0.6, max_value=0.6),
     st.floats(min_value=-0.5, max_value=0.5),
