@@ -1,0 +1,63 @@
+"""Store-side helpers of the ingest: claim event IDs once, keep rejected input (truncated)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cloud.store.models import DeadLetter, ProcessedEvent, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class EventRef:
+    """An edge event to be applied: its stable ID and where it came from."""
+
+    event_id: str
+    site: str
+    gateway: str
+    kind: str
+
+
+def claim_events(
+    session: Session, events: Sequence[EventRef], at: datetime | None = None
+) -> set[str]:
+    """Record the event IDs in this transaction; return those not seen before.
+
+    Apply the effects of exactly the returned IDs in the same transaction: another worker
+    claiming the same ID waits for this transaction and then gets nothing back for it.
+    """
+    unique = {e.event_id: e for e in events}
+    if not unique:
+        return set()
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    received = at or utcnow()
+    rows = [
+        {"event_id": e.event_id, "site": e.site, "gateway": e.gateway, "kind": e.kind}
+        | {"received_at": received}
+        for e in sorted(unique.values(), key=lambda e: e.event_id)  # one lock order for all
+    ]
+    statement = (
+        module.insert(ProcessedEvent)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
+        .returning(ProcessedEvent.event_id)
+    )
+    return set(session.scalars(statement))
+
+
+def dead_letter(
+    topic: str, reason: str, payload: bytes, max_bytes: int, row_index: int | None = None
+) -> DeadLetter:
+    """A dead-letter row keeping at most max_bytes of the payload (and its full size)."""
+    return DeadLetter(
+        topic=topic[:256],
+        reason=reason,
+        payload=payload[:max_bytes],
+        payload_size=len(payload),
+        row_index=row_index,
+        received_at=utcnow(),
+    )
