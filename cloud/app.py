@@ -19,7 +19,7 @@ from cloud.ledger.ledger import Ledger
 from cloud.metrics import Metrics
 from cloud.settings import CloudSettings
 from cloud.store import migrate
-from cloud.store.engine import make_engine, make_session_factory
+from cloud.store.engine import make_engine, make_session_factory, read_only
 from tagtrail import __version__
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ async def running_service(
             settings=settings,
             engine=engine,
             session_factory=make_session_factory(engine),
+            reader_factory=make_session_factory(read_only(engine)),
             ledger=Ledger(on_posted=metrics.moves_posted.inc),
             bus=bus,
             metrics=metrics,

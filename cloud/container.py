@@ -42,6 +42,7 @@ class ServiceContainer:
     settings: CloudSettings
     engine: Engine
     session_factory: sessionmaker[Session]
+    reader_factory: sessionmaker[Session]
     ledger: Ledger
     bus: EventBus
     metrics: Metrics
@@ -58,6 +59,12 @@ class ServiceContainer:
     def transaction(self) -> Iterator[Session]:
         """A session in a transaction: committed if the block succeeds, else rolled back."""
         with self.session_factory.begin() as session:
+            yield session
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Session]:
+        """A session in a read-only transaction (never waits for SQLite writers)."""
+        with self.reader_factory.begin() as session:
             yield session
 
     async def start(self) -> None:

@@ -24,9 +24,16 @@ def get_container(request: Request) -> ServiceContainer:
 ContainerDep = Annotated[ServiceContainer, Depends(get_container)]
 
 
-def get_session(container: ContainerDep) -> Iterator[Session]:
-    """A session in a transaction, committed when the route returns, rolled back if it raises."""
-    with container.session_factory.begin() as session:
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request, container: ContainerDep) -> Iterator[Session]:
+    """A session in a transaction, committed when the route returns, rolled back if it raises.
+
+    GET requests read in a read-only transaction, so they never queue behind SQLite writers.
+    """
+    reading = request.method in READING_METHODS
+    with container.read_transaction() if reading else container.transaction() as session:
         yield session
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from cloud.enums import AsnStatus, OrderStatus, ShipmentStatus
 from cloud.masterdata.schemas import related
-from cloud.masterdata.types import Code, DoorRef, Epc, Input, Instant, Output, Qty, Sscc
+from cloud.masterdata.types import Code, DoorRef, Epc, Input, Instant, Output, Patch, Qty, Sscc
 
 MAX_LINES = 100_000
 
@@ -31,8 +31,10 @@ class PurchaseOrderIn(Input):
     lines: list[PoLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
-class PurchaseOrderPatch(Input):
+class PurchaseOrderPatch(Patch):
     """Changes to a purchase order's header."""
+
+    clearable = frozenset({"expected_at"})
 
     status: OrderStatus | None = None
     expected_at: Instant | None = None
@@ -108,8 +110,10 @@ class AsnIn(Input):
         return self
 
 
-class AsnPatch(Input):
+class AsnPatch(Patch):
     """Changes to an ASN's header."""
+
+    clearable = frozenset({"door", "window_start", "window_end"})
 
     status: AsnStatus | None = None
     door: DoorRef | None = None
@@ -171,8 +175,10 @@ class ShipmentIn(Input):
         return self
 
 
-class ShipmentPatch(Input):
+class ShipmentPatch(Patch):
     """Changes to a shipment's header."""
+
+    clearable = frozenset({"door", "planned_at"})
 
     status: ShipmentStatus | None = None
     door: DoorRef | None = None

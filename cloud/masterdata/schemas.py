@@ -16,6 +16,7 @@ from cloud.masterdata.types import (
     Input,
     Name,
     Output,
+    Patch,
     SegmentCode,
     Text,
 )
@@ -46,8 +47,10 @@ class ItemIn(Input):
     item_class: Annotated[str, Field(max_length=32)] = ""
 
 
-class ItemPatch(Input):
+class ItemPatch(Patch):
     """Changes to an item; fields left out stay as they are."""
+
+    clearable = frozenset({"gtin", "unit_cost"})
 
     sku: Code | None = None
     gtin: Gtin | None = None
@@ -78,7 +81,7 @@ class PartnerIn(Input):
     kind: PartnerKind
 
 
-class PartnerPatch(Input):
+class PartnerPatch(Patch):
     """Changes to a partner."""
 
     name: Name | None = None
@@ -101,7 +104,7 @@ class SiteIn(Input):
     name: Name
 
 
-class SitePatch(Input):
+class SitePatch(Patch):
     """Changes to a site."""
 
     name: Name | None = None
@@ -126,8 +129,10 @@ class LocationIn(Input):
     partner: Code | None = Field(None, description="partner code (supplier/customer locations)")
 
 
-class LocationPatch(Input):
+class LocationPatch(Patch):
     """Changes to a location (its type and code are fixed once created)."""
+
+    clearable = frozenset({"parent", "site", "partner"})
 
     name: Name | None = None
     parent: Code | None = None
@@ -166,7 +171,7 @@ class GatewayIn(Input):
     name: Annotated[str, Field(max_length=200)] = ""
 
 
-class GatewayPatch(Input):
+class GatewayPatch(Patch):
     """Changes to a gateway."""
 
     name: Annotated[str, Field(max_length=200)] | None = None
@@ -195,7 +200,7 @@ class ReadPointIn(Input):
     role: ReadPointRole = ReadPointRole.BOTH
 
 
-class ReadPointPatch(Input):
+class ReadPointPatch(Patch):
     """Changes to a read point."""
 
     location: Code | None = None

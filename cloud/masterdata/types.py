@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated
+from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from protocol.epc import gs1_check_digit
 
@@ -97,6 +105,19 @@ class Input(BaseModel):
     """Base of request bodies and CSV rows: unknown fields are errors."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Patch(Input):
+    """Base of PATCH bodies: left-out fields stay as they are; null clears only `clearable`."""
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _null_only_where_clearable(self) -> Self:
+        nulls = {name for name in self.model_fields_set if getattr(self, name) is None}
+        if nulls - self.clearable:
+            raise ValueError(f"{', '.join(sorted(nulls - self.clearable))} cannot be null")
+        return self
 
 
 class Output(BaseModel):

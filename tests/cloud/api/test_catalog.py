@@ -116,3 +116,12 @@ def test_partners_by_kind_and_referenced_ones_stay(client: ApiClient) -> None:
     assert "still referenced" in refused.json()["error"]["message"]
     renamed = client.patch(f"/api/partners/{supplier['id']}", json={"name": "Acme Ltd"})
     assert renamed.json()["name"] == "Acme Ltd"
+
+
+def test_patch_null_clears_only_what_may_be_empty(client: ApiClient) -> None:
+    item = client.post("/api/items", json={"sku": "A", "gtin": "4006381333931"}).json()
+    cleared = client.patch(f"/api/items/{item['id']}", json={"gtin": None})
+    assert (cleared.status_code, cleared.json()["gtin"]) == (200, None)
+    refused = client.patch(f"/api/items/{item['id']}", json={"sku": None, "unit": None})
+    assert refused.status_code == 422
+    assert "sku, unit cannot be null" in refused.json()["error"]["message"]

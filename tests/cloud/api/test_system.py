@@ -13,7 +13,7 @@ import httpx
 
 from cloud.app import create_app
 from cloud.container import ServiceContainer
-from cloud.store.models import DeadLetter
+from cloud.store.models import DeadLetter, Item
 from tests.cloud.api.client import ApiClient, running
 from tests.cloud.conftest import Database
 
@@ -127,3 +127,14 @@ def test_live_stream_delivers_bus_events_and_posted_moves(client: ApiClient) -> 
     assert json.loads(events[0]["data"]) == {"n": 1}
     assert json.loads(events[1]["data"])["source_id"] == "r1"
     assert bus.subscribers == 0
+
+
+def test_reads_do_not_wait_for_an_open_writer(client: ApiClient, database: Database) -> None:
+    client.post("/api/items", json={"sku": "COMMITTED"})
+    with database.sessions.begin() as writer:
+        writer.add(Item(sku="PENDING"))
+        writer.flush()  # the writer now holds SQLite's write lock / PostgreSQL's row lock
+        listed = client.get("/api/items")
+        assert listed.status_code == 200
+        assert [i["sku"] for i in listed.json()["items"]] == ["COMMITTED"]
+    assert client.get("/api/items").json()["total"] == 2
