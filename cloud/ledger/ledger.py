@@ -5,9 +5,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, delete, func, insert, literal, select, text, tuple_, union_all
+from sqlalchemy import (
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -150,9 +162,14 @@ def _chunks(rows: Sequence[T]) -> Iterator[Sequence[T]]:
         yield rows[start : start + CHUNK]
 
 
+# Core tables: bulk statements skip the ORM's per-row bookkeeping and compile once (cached).
+MOVES = cast(Table, Move.__table__)
+BALANCES = cast(Table, Balance.__table__)
+
+
 def _insert_moves(session: Session, moves: Sequence[MoveSpec], reverses: int | None) -> list[int]:
     # executemany with RETURNING becomes batched INSERT ... VALUES ... RETURNING on both dialects.
-    statement = insert(Move).returning(Move.id, sort_by_parameter_order=True)
+    statement = insert(MOVES).returning(MOVES.c.id, sort_by_parameter_order=True)
     rows = [_row(move, reverses) for move in moves]
     return list(session.scalars(statement, rows))
 
@@ -163,34 +180,32 @@ def _apply_deltas(session: Session, deltas: dict[BalanceKey, int]) -> None:
     if not keys:
         return
     rows = [
-        {
-            "item_id": k.item_id,
-            "location_id": k.location_id,
-            "stock_key": k.stock_key,
-            "qty": deltas[k],
-        }
+        {"item_id": k.item_id, "location_id": k.location_id, "stock_key": k.stock_key}
+        | {"qty": deltas[k]}
         for k in keys
     ]
-    for chunk in _chunks(rows):
-        session.execute(_upsert(session, chunk))
-    for key_chunk in _chunks(keys):
-        tuples = [(k.item_id, k.location_id, k.stock_key) for k in key_chunk]
-        session.execute(
-            delete(Balance).where(
-                Balance.qty == 0,
-                tuple_(Balance.item_id, Balance.location_id, Balance.stock_key).in_(tuples),
-            )
+    zeros = [row for row in session.execute(_upsert(session), rows) if row.qty == 0]
+    if zeros:
+        # Balances are kept non-zero, as a rebuild from moves would leave them.
+        columns = BALANCES.c
+        statement = delete(BALANCES).where(
+            columns.item_id == bindparam("i"),
+            columns.location_id == bindparam("l"),
+            columns.stock_key == bindparam("k"),
+            columns.qty == 0,
         )
+        session.execute(statement, [{"i": z[0], "l": z[1], "k": z[2]} for z in zeros])
 
 
-def _upsert(session: Session, rows: Sequence[dict[str, Any]]) -> Any:
+def _upsert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(Balance).values(list(rows))
+    statement = module.insert(BALANCES)
+    columns = BALANCES.c
     return statement.on_conflict_do_update(
-        index_elements=[Balance.item_id, Balance.location_id, Balance.stock_key],
-        set_={"qty": Balance.qty + statement.excluded.qty},
-    )
+        index_elements=[columns.item_id, columns.location_id, columns.stock_key],
+        set_={"qty": columns.qty + statement.excluded.qty},
+    ).returning(columns.item_id, columns.location_id, columns.stock_key, columns.qty)
 
 
 def _explain(
