@@ -88,6 +88,11 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(409, "conflict", "the request conflicts with existing data")
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal_error", "internal error; the service log has details")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the JSON error handlers on app."""
     app.add_exception_handler(ServiceError, _service_error)
@@ -95,3 +100,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import json
@@ -138,3 +139,20 @@ def test_reads_do_not_wait_for_an_open_writer(client: ApiClient, database: Datab
         assert listed.status_code == 200
         assert [i["sku"] for i in listed.json()["items"]] == ["COMMITTED"]
     assert client.get("/api/items").json()["total"] == 2
+
+
+def test_unexpected_failures_are_json_500s(database: Database) -> None:
+    app = create_app(database.settings(migrate_on_startup=False), components=[])
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("bug")
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            return await http.get("/boom")
+
+    response = asyncio.run(call())
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
