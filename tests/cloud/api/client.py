@@ -18,10 +18,12 @@ from starlette.types import Receive, Scope, Send
 class ApiClient:
     """Blocking calls into the app running on a portal's event loop."""
 
-    def __init__(self, portal: BlockingPortal, client: httpx.AsyncClient, app: FastAPI) -> None:
+    def __init__(
+        self, portal: BlockingPortal, client: httpx.AsyncClient, state: Mapping[str, Any]
+    ) -> None:
         self.portal = portal
         self.client = client
-        self.app = app
+        self._state = state
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request and wait for the whole response."""
@@ -50,8 +52,6 @@ class ApiClient:
         """What the lifespan handed to requests (the service container)."""
         return self._state
 
-    _state: Mapping[str, Any] = {}
-
 
 def _with_state(app: FastAPI, state: Mapping[str, Any]) -> Any:
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,6 +78,4 @@ def running(app: FastAPI) -> Iterator[ApiClient]:
             state,
         ),
     ):
-        api = ApiClient(portal, client, app)
-        api._state = state
-        yield api
+        yield ApiClient(portal, client, state)
