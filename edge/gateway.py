@@ -156,6 +156,7 @@ class Gateway:
             outbox_depth=stats.depth,
             outbox_dropped=stats.dropped_total,
             reads_dropped=reads_dropped,
+            tags_tracked=len(self.pipeline.epcs),
         )
 
     def publish_health(self) -> None:

@@ -106,6 +106,7 @@ class GatewayHealth(WireModel):
     outbox_depth: Count = Field(description="events waiting for a broker acknowledgement")
     outbox_dropped: Count = Field(description="events dropped because the outbox was full")
     reads_dropped: Count = Field(default=0, description="reads dropped by a full input queue")
+    tags_tracked: Count = Field(default=0, description="distinct tags the pipeline holds state for")
 
 
 class Availability(WireModel):
