@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from firmware_sim.scenario.motion import CROSS, LANE, PARKED, IntArray, Motions, along_paths
 from firmware_sim.scenario.physics import FloatArray
@@ -70,7 +71,23 @@ def crossing_motions(
     first_pallet: int,
 ) -> Motions:
     """Trips from the trailer through the door and along the dock inside, or the reverse."""
-    door, direction, offset = trip_schedule(rng, traffic, len(door_x))
+    schedule = trip_schedule(rng, traffic, len(door_x))
+    return trip_motions(
+        rng, traffic, door_x, schedule, start_us=start_us, first_pallet=first_pallet
+    )
+
+
+def trip_motions(
+    rng: np.random.Generator,
+    traffic: Traffic,
+    door_x: FloatArray,
+    schedule: tuple[IntArray, IntArray, IntArray],
+    *,
+    start_us: int,
+    first_pallet: int,
+) -> Motions:
+    """Trips of a schedule (door, direction +1 in / -1 out, start offset us) on drawn paths."""
+    door, direction, offset = schedule
     n = len(door)
     x = door_x[door] + np.clip(rng.normal(0.0, traffic.lateral_sigma_m, n), -0.5, 0.5)
     trailer = np.stack([x, -rng.uniform(*traffic.trailer_depth_m, n), np.zeros(n)], axis=1)
@@ -132,6 +149,24 @@ def parked_motions(
     n = traffic.parked_pallets
     door = rng.integers(len(door_x), size=n)
     inside = rng.random(n) < 0.5
+    end = start_us + round(traffic.duration_s * 1e6)
+    return staged_motions(
+        rng, traffic, door_x, (door, inside), span_us=(start_us, end), first_pallet=first_pallet
+    )
+
+
+def staged_motions(
+    rng: np.random.Generator,
+    traffic: Traffic,
+    door_x: FloatArray,
+    where: tuple[IntArray, npt.NDArray[np.bool_]],
+    *,
+    span_us: tuple[int, int],
+    first_pallet: int,
+) -> Motions:
+    """Loads standing still near given doors (inside, or just inside the trailer) over a span."""
+    door, inside = where
+    n = len(door)
     y = np.where(
         inside, rng.uniform(*traffic.parked_inside_m, n), -rng.uniform(*traffic.parked_outside_m, n)
     )
@@ -139,14 +174,13 @@ def parked_motions(
     yaw = rng.uniform(0.0, 2.0 * np.pi, n)
     heading = np.stack([np.cos(yaw), np.sin(yaw), np.zeros(n)], axis=1)
     p0 = np.stack([x, y, np.zeros(n)], axis=1)
-    end = start_us + round(traffic.duration_s * 1e6)
     return Motions(
         pallet=first_pallet + np.arange(n, dtype=np.int64),
         kind=np.full(n, PARKED, dtype=np.int64),
         door=np.full(n, -1, dtype=np.int64),
         direction=np.zeros(n, dtype=np.int64),
-        t0_us=np.full(n, start_us, dtype=np.int64),
-        t_end_us=np.full(n, end, dtype=np.int64),
+        t0_us=np.full(n, span_us[0], dtype=np.int64),
+        t_end_us=np.full(n, span_us[1], dtype=np.int64),
         speed=np.zeros(n),
         p0=p0,
         p1=p0.copy(),
