@@ -10,7 +10,17 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
-from cloud.api import catalog, deadletters, events, imports, orders, places, stock, system
+from cloud.api import (
+    catalog,
+    deadletters,
+    events,
+    imports,
+    operations,
+    orders,
+    places,
+    stock,
+    system,
+)
 from cloud.api.errors import install_error_handlers
 from cloud.api.middleware import MetricsMiddleware
 from cloud.container import ComponentFactory, ServiceContainer
@@ -39,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     imports.router,
     events.router,
     system.router,
+    *operations.ROUTERS,
 )
 TAGS = [
     {"name": "items", "description": "Products, identified by SKU and GTIN."},
@@ -55,13 +66,17 @@ TAGS = [
     {"name": "import", "description": "CSV import with row-level errors."},
     {"name": "events", "description": "Live event stream (Server-Sent Events)."},
     {"name": "system", "description": "Health, readiness, metrics."},
+    {"name": "receiving", "description": "Receiving sessions at doors and their goods receipts."},
+    {"name": "alerts", "description": "Alerts: open, acknowledged by whom, cleared."},
+    {"name": "tags", "description": "What is known about individual tags."},
 ]
 
 
 def default_components(settings: CloudSettings) -> list[ComponentFactory]:
-    """Background components `tagtrail cloud` runs (the MQTT ingest registers itself here)."""
-    del settings  # the ingest factory will read its broker settings from here
-    return []
+    """Background components `tagtrail cloud` runs: the MQTT ingest unless switched off."""
+    from cloud.ingest import mqtt_ingest
+
+    return [mqtt_ingest] if settings.ingest_enabled else []
 
 
 @asynccontextmanager

@@ -85,6 +85,7 @@ class ShipmentStatus(StrEnum):
 
     PLANNED = "planned"
     LOADING = "loading"
+    HELD = "held"  # loaded with discrepancies: a person confirms or fixes it
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"

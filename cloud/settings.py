@@ -62,6 +62,22 @@ class CloudSettings(BaseSettings):
     over_receipt_tolerance_pct: float = Field(
         0.0, ge=0, le=100, description="received quantity above ordered accepted, percent"
     )
+    shipping_quiet_s: float = Field(
+        10.0, gt=0, description="seconds without reads after which a loading is verified"
+    )
+    shipment_auto_confirm: Literal["clean", "always", "never"] = Field(
+        "clean",
+        description="ship a verified loading at once: when clean, always, or never (by hand)",
+    )
+    watermark_grace_s: float = Field(
+        2.0, ge=0, description="how far behind a gateway's newest event time its watermark stays"
+    )
+    ingest_enabled: bool = Field(True, description="consume gateway messages from MQTT")
+    ingest_batch: int = Field(200, ge=1, le=5000, description="MQTT messages per transaction")
+    ingest_inflight: int = Field(
+        1000, ge=1, le=65535, description="unacknowledged MQTT messages the broker may send"
+    )
+    ingest_tick_s: float = Field(1.0, gt=0, description="how often quiet doors are closed")
     dead_letter_max_payload: int = Field(
         65536, ge=256, description="bytes of a rejected payload kept in the dead-letter table"
     )

@@ -13,6 +13,7 @@ from cloud.store.models.operations import (
     Shipment,
     ShipmentLine,
     ShipmentScan,
+    UnreadableTag,
 )
 from cloud.store.models.orders import Asn, AsnLine, AsnPallet, PoLine, PurchaseOrder
 
@@ -41,5 +42,6 @@ __all__ = [
     "ShipmentLine",
     "ShipmentScan",
     "Site",
+    "UnreadableTag",
     "utcnow",
 ]

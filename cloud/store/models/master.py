@@ -90,6 +90,8 @@ class Gateway(Base):
     availability_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     health: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     health_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Event time up to which this gateway's portal events have all arrived (see ingest).
+    watermark_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     site: Mapped[Site] = relationship()
 

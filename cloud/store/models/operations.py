@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cloud.enums import (
@@ -93,6 +94,7 @@ class ReceiptLine(Base):
     received_qty: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(16))
     disposition: Mapped[str | None] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
 
 
 class Shipment(Base):
@@ -114,6 +116,9 @@ class Shipment(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_scan_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    discrepancies: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     customer: Mapped[Partner | None] = relationship(foreign_keys=[customer_id])
     carrier: Mapped[Partner | None] = relationship(foreign_keys=[carrier_id])
@@ -140,6 +145,7 @@ class ShipmentLine(Base):
     epc: Mapped[str | None] = mapped_column(String(EPC_LEN))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
     qty: Mapped[int] = mapped_column(default=1)
+    sscc: Mapped[str | None] = mapped_column(String(18))  # outbound pallet it is packed on
 
     item: Mapped[Item] = relationship()
 
@@ -158,6 +164,7 @@ class ShipmentScan(Base):
     direction: Mapped[str] = mapped_column(String(8))
     scanned_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expected: Mapped[bool] = mapped_column(default=True)
+    verdict: Mapped[str] = mapped_column(String(16), default="expected", server_default="expected")
 
 
 class Alert(Base):
@@ -181,3 +188,17 @@ class Alert(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cleared_by: Mapped[str | None] = mapped_column(String(CODE))
     cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class UnreadableTag(Base):
+    """An EPC whose tag is known not to answer: received through its pallet, or found by a count.
+
+    Outbound verification accepts such an EPC through the pallet it is packed on. A portal read
+    of the EPC removes the row: the tag answers after all.
+    """
+
+    __tablename__ = "unreadable_tags"
+
+    epc: Mapped[str] = mapped_column(String(EPC_LEN), primary_key=True)
+    noted_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    source: Mapped[str] = mapped_column(String(32))

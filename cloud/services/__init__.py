@@ -1,0 +1,1 @@
+"""Application services: the I/O around the pure domain, one database transaction at a time."""
