@@ -113,7 +113,7 @@ def test_no_asn_everything_unexpected_from_an_unknown_supplier() -> None:
 
 
 @st.composite
-def deliveries(draw: st.DrawFn) -> tuple[rcv.Announcement, list[rcv.Arrival], set[str], set[int]]:
+def deliveries(draw: st.DrawFn) -> tuple[rcv.Announcement, list[rcv.Arrival], set[int], set[int]]:
     n_pallets = draw(st.integers(1, 6))
     pallets, serial = [], 0
     for p in range(n_pallets):
