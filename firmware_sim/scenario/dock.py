@@ -172,7 +172,7 @@ def build_dock(config: DockConfig, seed: int) -> Scenario:
     return observe(plan_dock(config, seed))
 
 
-def observe(plan: DockPlan) -> Scenario:
+def observe(plan: DockPlan, name: str = "dock") -> Scenario:
     """Draw the readers' view of a plan: inventory rounds, reads, clocks, and the truth."""
     config, world, rng = plan.config, plan.world, plan.rng
     layout = world.layout
@@ -188,9 +188,9 @@ def observe(plan: DockPlan) -> Scenario:
     reads, t_true = assemble_reads(batch, skew_us, drift_ppm, config.start_us)
     truth = ground_truth(plan.population, world.motions, world.tags, layout, reads)
     stats = dock_statistics(plan.population, world, reads, batch, duration_us)
-    logger.info("dock scenario seed %s: %s", plan.seed, stats)
+    logger.info("%s scenario seed %s: %s", name, plan.seed, stats)
     return Scenario(
-        name="dock",
+        name=name,
         seed=plan.seed,
         readers=layout.reader_specs(skew_us),
         layout=layout.placements(),

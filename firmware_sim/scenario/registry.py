@@ -42,5 +42,6 @@ def _load_builtin() -> None:
 
 BUILTIN_MODULES: tuple[str, ...] = (
     "firmware_sim.scenario.dock",
+    "firmware_sim.scenario.day",
     "firmware_sim.scenario.impinj_log",
 )
