@@ -135,9 +135,6 @@ class PortalConfig(StrictModel):
         le=20.0,
         description="a read's weight in peak timing and door evidence doubles every peak_db dB",
     )
-    door_slots: int = Field(
-        4, ge=1, le=16, description="doors one pass can collect (the crossed one + cross-reads)"
-    )
 
 
 class PresenceConfig(StrictModel):

@@ -11,7 +11,6 @@ from edge.kernels.jit import (
     C_AMBIGUOUS,
     C_CROSS_READ,
     C_CYCLES,
-    C_DOOR_OVERFLOW,
     C_LATE,
     C_PARKED,
     C_PASSES,
@@ -40,7 +39,6 @@ __all__ = [
     "C_AMBIGUOUS",
     "C_CROSS_READ",
     "C_CYCLES",
-    "C_DOOR_OVERFLOW",
     "C_LATE",
     "C_PARKED",
     "C_PASSES",
@@ -111,7 +109,6 @@ COUNTER_NAMES = (
     "reads",  # reads taken into the kernel
     "late",  # reads older than the watermark or the open cycle: dropped
     "slot_overflow",  # reads at a zone for which a tag had no free zone slot
-    "door_overflow",  # reads at a door beyond the door slots of a pass
     "passes",  # passes decided
     "portal_events",  # passes that became portal events
     "suppressed_parked",  # passes too long, or of a tag long at the doors

@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 PORTAL, ARRIVED, MOVED, DEPARTED, PARKED = range(5)
 IN, OUT, NO_DIRECTION = 0, 1, -1
 CURRENT, ADDITION, DELETION = range(3)
-C_READS, C_LATE, C_SLOT_OVERFLOW, C_DOOR_OVERFLOW, C_PASSES, C_PORTAL = range(6)
-C_PARKED, C_CROSS_READ, C_AMBIGUOUS, C_STRAY, C_PRESENCE, C_CYCLES, C_REPORTS = range(6, 13)
+C_READS, C_LATE, C_SLOT_OVERFLOW, C_PASSES, C_PORTAL = range(5)
+C_PARKED, C_CROSS_READ, C_AMBIGUOUS, C_STRAY, C_PRESENCE, C_CYCLES, C_REPORTS = range(5, 12)
 P_CYCLE, P_DEPART, P_HOLD, P_PARKED, P_QUIET, P_MAX_PASS, P_MIN_READS, P_REPORT = range(8)
 F_ALPHA, F_ABSENT, F_HYST, F_MIN_PEAK, F_MARGIN = range(5)
-S_STARTED, S_CYCLE, S_WATERMARK, S_N_ACTIVE, S_N_FREE, S_N_EVENTS, S_N_REPORTS = range(7)
-N_STATE = 7
+S_STARTED, S_CYCLE, S_WATERMARK, S_CLOCK, S_N_ACTIVE, S_N_FREE, S_N_DFREE = range(7)
+S_N_EVENTS, S_N_REPORTS, S_CURSOR = 7, 8, 9  # S_CURSOR: cycle close in progress
+N_STATE = 10
 RSSI_MIN, QUANT, N_WEIGHTS = -128.0, 4.0, 593
 UNSET = -1.0e9
 SLOT_FREE_DB = 1.0
@@ -163,8 +164,7 @@ def _dedup(a: State, c: Cols, i: int) -> None:
         rec.scount[k], rec.sfirst[k], rec.slast[k], rec.speak[k] = c.n[i], off, off, r
         return
     rec.scount[k] += c.n[i]
-    rec.sfirst[k] = min(rec.sfirst[k], off)
-    rec.slast[k] = max(rec.slast[k], off)
+    rec.slast[k] = off  # reads come in time order
     rec.speak[k] = max(rec.speak[k], r)
 
 
@@ -266,33 +266,33 @@ def _close_tag_cycle(a: State, r: Rules, g: int, end: int) -> None:
 
 
 @_kernel
-def _cycle_room(a: State, r: Rules) -> bool:
-    n = a.st[S_N_ACTIVE]
-    ev_ok = a.ev.shape[0] - a.st[S_N_EVENTS] >= 2 * n + 2
-    rep_ok = a.rep.shape[0] - a.st[S_N_REPORTS] >= n * a.tags[0].sz.shape[0]
-    return bool(ev_ok and (rep_ok or r.pi[P_REPORT] == 0))
-
-
-@_kernel
-def close_cycle(a: State, r: Rules) -> None:
-    """Close the open event cycle (the caller made room for its events)."""
+def close_cycle(a: State, r: Rules) -> bool:
+    """Close (or go on closing) the open event cycle; False if it stopped to make room."""
+    if a.st[S_CURSOR] < 0:
+        a.st[S_CURSOR] = a.st[S_N_ACTIVE] - 1
     end = a.st[S_CYCLE] + r.pi[P_CYCLE]
-    for pos in range(a.st[S_N_ACTIVE] - 1, -1, -1):
-        _close_tag_cycle(a, r, a.active[pos], end)
+    need = a.tags[0].sz.shape[0] if r.pi[P_REPORT] else 0
+    # Downwards: a tag leaving the list swaps in the last one, which is already closed.
+    while a.st[S_CURSOR] >= 0:
+        ev_ok = a.st[S_N_EVENTS] < a.ev.shape[0]
+        if not ev_ok or a.rep.shape[0] - a.st[S_N_REPORTS] < need:
+            return False
+        _close_tag_cycle(a, r, a.active[a.st[S_CURSOR]], end)
+        a.st[S_CURSOR] -= 1
     a.st[S_CYCLE] = end
     a.cnt[C_CYCLES] += 1
+    return True
 
 
 @_kernel
 def _close_cycles_until(a: State, r: Rules, t: int) -> bool:
     cycle = r.pi[P_CYCLE]
     while a.st[S_CYCLE] + cycle <= t:
-        if a.st[S_N_ACTIVE] == 0:
+        if a.st[S_N_ACTIVE] == 0 and a.st[S_CURSOR] < 0:
             a.st[S_CYCLE] = t // cycle * cycle
             return True
-        if not _cycle_room(a, r):
+        if not close_cycle(a, r):
             return False
-        close_cycle(a, r)
     return True
 
 
@@ -300,111 +300,99 @@ def _close_cycles_until(a: State, r: Rules, t: int) -> bool:
 
 
 @_kernel
-def _open_visit(a: State, g: int, t: int) -> int:
+def _open_visit(a: State, r: Rules, g: int, t: int) -> int:
+    rec = a.tags[g]
+    if t - rec.door_last >= r.pi[P_DEPART]:
+        rec.door_run = t  # door reads without a depart-long gap start here
     n = a.st[S_N_FREE] - 1
     v = a.free[n]
     a.st[S_N_FREE] = n
     vis = a.visits[v]
-    vis.tag, vis.first, vis.last, vis.anchor, vis.run = g, t, t, t, a.tags[g].door_run
-    vis.door[:] = -1
-    vis.n[:], vis.peak[:], vis.sw[:], vis.swt[:] = 0, NO_PEAK, 0.0, 0.0
-    a.tags[g].visit = v
+    vis.tag, vis.first, vis.last, vis.anchor = g, t, t, t
+    vis.run, vis.head = rec.door_run, -1
+    rec.visit = v
     return int(v)
 
 
 @_hot
-def _door_slot(vis: Any, door: int, t: int) -> int:
-    for d in range(vis.door.shape[0]):
-        if vis.door[d] == door:
-            return d
-        if vis.door[d] < 0:
-            vis.door[d], vis.dfirst[d], vis.dlast[d] = door, t, t
-            return d
-    return -1
+def _door_pass(a: State, vis: Any, door: int, t: int) -> int:
+    k = vis.head
+    while k >= 0:
+        if a.doors[k].door == door:
+            return int(k)
+        k = a.doors[k].next
+    return _new_door_pass(a, vis, door, t)
 
 
 @_kernel
-def _retire_door(a: State, r: Rules, vis: Any, door: int, t: int) -> int:
-    best, pick = _strongest(vis), -1
-    for d in range(vis.door.shape[0]):
-        ended = d != best and t - vis.dlast[d] >= r.pi[P_QUIET]
-        if ended and (pick < 0 or _less_read(vis, d, pick)):
-            pick = d
-    if pick >= 0:
-        a.cnt[C_CROSS_READ] += 1
-        vis.door[pick], vis.dfirst[pick], vis.dlast[pick] = door, t, t
-        for j in range(2 * pick, 2 * pick + 2):
-            vis.n[j], vis.peak[j], vis.sw[j], vis.swt[j] = 0, NO_PEAK, 0.0, 0.0
-    return pick
+def _new_door_pass(a: State, vis: Any, door: int, t: int) -> int:
+    n = a.st[S_N_DFREE] - 1
+    k = a.dfree[n]
+    a.st[S_N_DFREE] = n
+    dp = a.doors[k]
+    dp.door, dp.next, dp.first, dp.last = door, vis.head, t, t
+    dp.n[:], dp.peak[:], dp.sw[:], dp.swt[:] = 0, NO_PEAK, 0.0, 0.0
+    vis.head = k
+    return int(k)
 
 
 @_hot
-def _add_side(vis: Any, r: Rules, j: int, c: Cols, i: int) -> None:
-    t, rssi, n = c.t[i], c.rssi[i], c.n[i]
+def _add_side(dp: Any, vis: Any, r: Rules, c: Cols, i: int) -> None:
+    t, rssi, n, side = c.t[i], c.rssi[i], c.n[i], r.zone_side[c.zone[i]]
     q = math.floor((np.float64(rssi) - RSSI_MIN) * QUANT + 0.5)
     w = r.lut[min(max(q, 0), N_WEIGHTS - 1)] * n
-    vis.n[j] += n
-    vis.peak[j] = max(vis.peak[j], rssi)
-    vis.sw[j] += w
-    vis.swt[j] += w * (t - vis.anchor)
+    dp.last = t
+    dp.n[side] += n
+    dp.peak[side] = max(dp.peak[side], rssi)
+    dp.sw[side] += w
+    dp.swt[side] += w * (t - vis.anchor)
 
 
 @_hot
 def _portal(a: State, r: Rules, c: Cols, i: int) -> None:
-    g, t, z = c.tag[i], c.t[i], c.zone[i]
-    rec = a.tags[g]
-    if t - rec.door_last >= r.pi[P_DEPART]:
-        rec.door_run = t
-    rec.door_last = max(rec.door_last, t)
-    v = rec.visit
+    g, t = c.tag[i], c.t[i]
+    v = a.tags[g].visit
     if v >= 0 and t - a.visits[v].last >= r.pi[P_QUIET]:
         _close_visit(a, r, v)
         v = -1
     if v < 0:
-        v = _open_visit(a, g, t)
+        v = _open_visit(a, r, g, t)
     vis = a.visits[v]
-    vis.first, vis.last = min(vis.first, t), max(vis.last, t)
-    d = _door_slot(vis, r.zone_door[z], t)
-    if d < 0:
-        d = _retire_door(a, r, vis, r.zone_door[z], t)
-    if d < 0:
-        a.cnt[C_DOOR_OVERFLOW] += 1
-        return
-    vis.dfirst[d], vis.dlast[d] = min(vis.dfirst[d], t), max(vis.dlast[d], t)
-    _add_side(vis, r, 2 * d + r.zone_side[z], c, i)
+    vis.last = t
+    k = _door_pass(a, vis, r.zone_door[c.zone[i]], t)
+    _add_side(a.doors[k], vis, r, c, i)
 
 
 @_kernel
-def _weight(vis: Any, d: int) -> float:
-    return float(min(vis.sw[2 * d], vis.sw[2 * d + 1]))
+def _weight(a: State, k: int) -> float:
+    # Crossing evidence at a door: the weight of its weaker side.
+    return float(min(a.doors[k].sw[0], a.doors[k].sw[1]))
 
 
 @_kernel
-def _less_read(vis: Any, d: int, e: int) -> bool:
-    # By crossing evidence, then by all weight: one-sided doors go first.
-    wd, we = _weight(vis, d), _weight(vis, e)
-    total_d, total_e = vis.sw[2 * d] + vis.sw[2 * d + 1], vis.sw[2 * e] + vis.sw[2 * e + 1]
-    return bool(wd < we or (wd == we and total_d < total_e))
-
-
-@_kernel
-def _strongest(vis: Any) -> int:
-    best = -1
-    for d in range(vis.door.shape[0]):
-        if vis.door[d] >= 0 and (best < 0 or _weight(vis, d) > _weight(vis, best)):
-            best = d
-    return best
+def _beats(a: State, k: int, best: int) -> bool:
+    # More evidence; ties go to the door read first, then the lower door index.
+    wk, wb = _weight(a, k), _weight(a, best)
+    if wk != wb:
+        return wk > wb
+    dk, db = a.doors[k], a.doors[best]
+    return bool(dk.first < db.first or (dk.first == db.first and dk.door < db.door))
 
 
 @_kernel
 def _door_winner(a: State, r: Rules, vis: Any) -> int:
-    best, used, second = _strongest(vis), 0, -1.0
-    for d in range(vis.door.shape[0]):
-        if vis.door[d] >= 0:
-            used += 1
-            if d != best:
-                second = max(second, _weight(vis, d))
-    if used > 1 and _weight(vis, best) < second * r.pf[F_MARGIN]:
+    best, used, second, k = -1, 0, -1.0, vis.head
+    while k >= 0:
+        used += 1
+        if best < 0 or _beats(a, k, best):
+            best = k
+        k = a.doors[k].next
+    k = vis.head
+    while k >= 0:
+        if k != best:
+            second = max(second, _weight(a, k))
+        k = a.doors[k].next
+    if used > 1 and _weight(a, best) < second * r.pf[F_MARGIN]:
         a.cnt[C_AMBIGUOUS] += 1
         return -1
     a.cnt[C_CROSS_READ] += used - 1
@@ -412,21 +400,36 @@ def _door_winner(a: State, r: Rules, vis: Any) -> int:
 
 
 @_kernel
-def _direction(a: State, r: Rules, vis: Any, d: int) -> None:
-    o, i = 2 * d, 2 * d + 1
-    n, peak = vis.n[o] + vis.n[i], max(vis.peak[o], vis.peak[i])
-    if n < r.pi[P_MIN_READS] or vis.n[o] == 0 or vis.n[i] == 0 or peak < r.pf[F_MIN_PEAK]:
+def _direction(a: State, r: Rules, vis: Any, k: int) -> None:
+    dp = a.doors[k]
+    n, peak = dp.n[0] + dp.n[1], max(dp.peak[0], dp.peak[1])
+    if n < r.pi[P_MIN_READS] or dp.n[0] == 0 or dp.n[1] == 0 or peak < r.pf[F_MIN_PEAK]:
         a.cnt[C_STRAY] += 1
         return
-    c_out, c_in = vis.swt[o] / vis.sw[o], vis.swt[i] / vis.sw[i]
+    c_out, c_in = dp.swt[0] / dp.sw[0], dp.swt[1] / dp.sw[1]
     if c_out == c_in:
         a.cnt[C_AMBIGUOUS] += 1
         return
     t = vis.anchor + math.floor((c_out + c_in) * 0.5 + 0.5)
-    e = a.ev[_emit(a, t, PORTAL, vis.tag, vis.door[d])]
+    e = a.ev[_emit(a, t, PORTAL, vis.tag, dp.door)]
     e.direction = IN if c_in > c_out else OUT
-    e.first_us, e.last_us, e.reads, e.rssi = vis.dfirst[d], vis.dlast[d], n, peak
+    e.first_us, e.last_us, e.reads, e.rssi = dp.first, dp.last, n, peak
     a.cnt[C_PORTAL] += 1
+
+
+@_kernel
+def _free_visit(a: State, v: int) -> None:
+    vis = a.visits[v]
+    k = vis.head
+    while k >= 0:
+        a.dfree[a.st[S_N_DFREE]] = k
+        a.st[S_N_DFREE] += 1
+        k = a.doors[k].next
+    a.tags[vis.tag].visit = -1
+    a.tags[vis.tag].door_last = vis.last
+    vis.tag, vis.head = -1, -1
+    a.free[a.st[S_N_FREE]] = v
+    a.st[S_N_FREE] += 1
 
 
 @_kernel
@@ -437,13 +440,10 @@ def _close_visit(a: State, r: Rules, v: int) -> None:
     if vis.last - vis.first > longest or vis.first - vis.run > longest:
         a.cnt[C_PARKED] += 1
     else:
-        d = _door_winner(a, r, vis)
-        if d >= 0:
-            _direction(a, r, vis, d)
-    a.tags[vis.tag].visit = -1
-    vis.tag = -1
-    a.free[a.st[S_N_FREE]] = v
-    a.st[S_N_FREE] += 1
+        k = _door_winner(a, r, vis)
+        if k >= 0:
+            _direction(a, r, vis, k)
+    _free_visit(a, v)
 
 
 # ---- entry points ----
@@ -452,12 +452,11 @@ def _close_visit(a: State, r: Rules, v: int) -> None:
 @_hot
 def _read(a: State, r: Rules, c: Cols, i: int) -> None:
     g, t = c.tag[i], c.t[i]
-    a.cnt[C_READS] += 1
     rec = a.tags[g]
     if rec.zone >= 0 and t - rec.last >= r.pi[P_DEPART]:
         _depart(a, g)
     _dedup(a, c, i)
-    rec.last = max(rec.last, t)
+    rec.last = t
     if r.zone_door[c.zone[i]] >= 0:
         _portal(a, r, c, i)
 
@@ -467,29 +466,41 @@ def process_reads(c: Cols, start: int, a: State, r: Rules) -> int:
     """Take reads start.. of a batch; return where it stopped (len = done, else make room)."""
     n, i = c.t.shape[0], start
     while i < n:
-        # Each read emits at most two events and opens at most one pass.
-        budget = min((a.ev.shape[0] - a.st[S_N_EVENTS]) // 2, a.st[S_N_FREE])
+        # Each read emits at most two events and opens at most one pass and one door pass.
+        budget = min((a.ev.shape[0] - a.st[S_N_EVENTS]) // 2, a.st[S_N_FREE], a.st[S_N_DFREE])
         if budget == 0:
             return i
-        stop = min(n, i + budget)
-        started = a.st[S_STARTED] != 0
-        horizon = max(a.st[S_WATERMARK], a.st[S_CYCLE]) if started else a.st[S_WATERMARK]
-        cycle_end = a.st[S_CYCLE] + r.pi[P_CYCLE] if started else NEVER
-        while i < stop:
-            t = c.t[i]
-            if t < horizon:
-                a.cnt[C_LATE] += 1
-                i += 1
-                continue
-            if t >= cycle_end:
-                if not started:
-                    a.st[S_STARTED], a.st[S_CYCLE] = 1, t // r.pi[P_CYCLE] * r.pi[P_CYCLE]
-                elif not _close_cycles_until(a, r, t):
-                    return i
-                break  # the cycle moved (and closes emit events): take a new budget
-            _read(a, r, c, i)
-            i += 1
+        i, stalled = _take(c, i, min(n, i + budget), a, r)
+        if stalled:
+            return i
     return int(n)
+
+
+@_kernel
+def _take(c: Cols, i: int, stop: int, a: State, r: Rules) -> tuple[int, bool]:
+    # Reads i..stop within one event cycle; stops early when the cycle moves.
+    started = a.st[S_STARTED] != 0
+    horizon = max(a.st[S_WATERMARK], a.st[S_CLOCK], a.st[S_CYCLE] if started else NEVER)
+    cycle_end = a.st[S_CYCLE] + r.pi[P_CYCLE] if started else NEVER
+    taken, stalled = 0, False
+    while i < stop:
+        t = c.t[i]
+        if t < horizon:
+            a.cnt[C_LATE] += 1
+        elif t >= cycle_end:
+            if not started:
+                a.st[S_STARTED], a.st[S_CYCLE] = 1, t // r.pi[P_CYCLE] * r.pi[P_CYCLE]
+            else:
+                stalled = not _close_cycles_until(a, r, t)
+            break  # the cycle moved (and closes emit events): take a new budget
+        else:
+            horizon = t
+            _read(a, r, c, i)
+            taken += 1
+        i += 1
+    a.st[S_CLOCK] = max(a.st[S_CLOCK], horizon)
+    a.cnt[C_READS] += taken
+    return i, stalled
 
 
 @_kernel

@@ -14,8 +14,8 @@ from edge.kernels.state import (
     State,
     blank_tags,
     grow_buffer,
+    grow_pools,
     grow_tags,
-    grow_visits,
     new_state,
     state_nbytes,
 )
@@ -41,7 +41,7 @@ class Kernel:
             zone_door=np.ascontiguousarray(zone_door, dtype=np.int16),
             zone_side=np.ascontiguousarray(zone_side, dtype=np.int8),
         )
-        self.s: State = new_state(params.zone_slots, params.door_slots, tags, visits)
+        self.s: State = new_state(params.zone_slots, tags, visits)
         self._events: list[Events] = []
         self._reports: list[Events] = []
 
@@ -88,8 +88,8 @@ class Kernel:
     def flush(self) -> None:
         """Decide everything pending: close the open cycle and every pass."""
         if self.s.st[jit.S_STARTED]:
-            self._make_room()
-            jit.close_cycle(self.s, self.rules)
+            while not jit.close_cycle(self.s, self.rules):
+                self._make_room()
         self._drain()
         open_visits = len(self.s.visits) - int(self.s.st[jit.S_N_FREE])
         self.s = self.s._replace(ev=grow_buffer(self.s.ev, open_visits))
@@ -123,14 +123,9 @@ class Kernel:
         self.s.tags[index] = blank_tags(len(index), self.p.zone_slots)
 
     def _make_room(self) -> None:
-        """Drain output buffers and grow what the kernel stopped for."""
+        """Drain the output buffers and grow the pass pools if the kernel ran out."""
         self._drain()
-        n_active = int(self.s.st[jit.S_N_ACTIVE])
-        ev = grow_buffer(self.s.ev, 2 * n_active + 4)
-        rep = grow_buffer(self.s.rep, n_active * self.p.zone_slots + 1)
-        self.s = self.s._replace(ev=ev, rep=rep)
-        if self.s.st[jit.S_N_FREE] == 0:
-            self.s = grow_visits(self.s)
+        self.s = grow_pools(self.s)
 
     def _drain(self) -> None:
         n_ev, n_rep = int(self.s.st[jit.S_N_EVENTS]), int(self.s.st[jit.S_N_REPORTS])

@@ -54,11 +54,12 @@ class KernelParams:
     margin_db: float = 3.0
     min_reads: int = 2
     peak_db: float = 3.0
-    door_slots: int = 4
 
     def __post_init__(self) -> None:
         if self.depart_us < 2 * self.cycle_us:
             raise ValueError("depart must be at least two cycles")
+        if self.quiet_us > self.depart_us:
+            raise ValueError("a pass must end (quiet) before the tag departs")
         if not 0 < self.cycle_us < (1 << 31):
             raise ValueError("cycle must be positive and below 2**31 µs")
 
@@ -117,7 +118,6 @@ def params_from_config(portal: PortalConfig, presence: PresenceConfig) -> Kernel
         margin_db=portal.cross_read_margin_db,
         min_reads=portal.min_reads,
         peak_db=portal.peak_db,
-        door_slots=portal.door_slots,
     )
 
 

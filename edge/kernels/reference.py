@@ -1,7 +1,8 @@
 """Pure-Python reference of the kernels: the readable spec that the jitted code matches exactly.
 
 Reads must come in time order (the pipeline merges readers by time); a read older than the
-watermark or the open event cycle is late: counted and dropped. Times are µs.
+watermark, the newest read taken or the open event cycle is late: counted and dropped.
+Times are µs.
 
 Dedup (ALE style): time is cut into event cycles [k*C, (k+1)*C). Each tag keeps up to
 zone_slots zone slots; a slot aggregates the cycle's reads at its zone (first, last, count,
@@ -19,12 +20,13 @@ Presence, decided per tag at each cycle close E:
 - PARKED once a tag stayed parked_us in one zone (time: arrival + parked_us).
 
 Portal: a pass (visit) is a tag's reads at any door zone until quiet_us of silence. Per door
-(up to door_slots doors) and side it sums reads, peak RSSI and, with weights doubling every
-peak_db dB, the weighted centroid of read times. When a pass ends it is decided:
+and side it sums reads, peak RSSI and, with weights doubling every peak_db dB, the weighted
+centroid of read times. When a pass ends it is decided:
 - parked: longer than max_pass_us, or the tag was read at doors without a depart_us gap for
   more than max_pass_us before the pass began;
-- the door with the most weight wins if it beats every other by margin_factor (others:
-  cross-reads), else ambiguous;
+- door: the crossing evidence of a door is the weight of its weaker side (one-sided doors
+  have none); the strongest door (ties: read first) wins if its evidence is margin_factor
+  times every other door's (the others are cross-reads), else the pass is ambiguous;
 - stray: fewer than min_reads, read on one side only, or peak below min_peak_rssi;
 - direction: IN if the inside centroid comes after the outside one; crossing time: midway
   between the two centroids.
@@ -136,6 +138,7 @@ class ReferenceKernel:
         self.started = False
         self.cycle_start = 0
         self.watermark = NEVER
+        self.clock = NEVER  # newest read taken
         self.counters = [0] * ev.N_COUNTERS
         self._events: list[tuple[object, ...]] = []
         self._reports: list[tuple[object, ...]] = []
@@ -199,10 +202,11 @@ class ReferenceKernel:
 
     def _read(self, read: Read) -> None:
         t, z, g = read.t, read.zone, read.tag
-        horizon = max(self.watermark, self.cycle_start) if self.started else self.watermark
-        if t < horizon:
+        horizon = max(self.watermark, self.clock)
+        if t < horizon or (self.started and t < self.cycle_start):
             self.counters[ev.C_LATE] += 1
             return
+        self.clock = t
         if not self.started:
             self.started = True
             self.cycle_start = t // self.p.cycle_us * self.p.cycle_us
@@ -214,7 +218,7 @@ class ReferenceKernel:
         if tag.zone >= 0 and t - tag.last >= self.p.depart_us:
             self._depart(g, tag)
         self._dedup(g, tag, read)
-        tag.last = max(tag.last, t)
+        tag.last = t
         if self.zone_door[z] >= 0:
             self._portal(g, tag, read)
 
@@ -231,8 +235,7 @@ class ReferenceKernel:
             slot.seen, slot.count, slot.first, slot.last, slot.peak = True, c, t, t, r
             return
         slot.count += c
-        slot.first = min(slot.first, t)
-        slot.last = max(slot.last, t)
+        slot.last = t
         slot.peak = max(slot.peak, r)
 
     def _new_slot(self, tag: TagState, z: int) -> ZoneSlot | None:
@@ -347,48 +350,28 @@ class ReferenceKernel:
     def _portal(self, g: int, tag: TagState, read: Read) -> None:
         t, r, c = read.t, read.rssi, read.seen
         door, side = self.zone_door[read.zone], self.zone_side[read.zone]
-        if t - tag.door_last >= self.p.depart_us:
-            tag.door_run = t
-        tag.door_last = max(tag.door_last, t)
         if tag.visit is not None and t - tag.visit.last >= self.p.quiet_us:
             self._close_visit(g, tag)
         if tag.visit is None:
+            if t - tag.door_last >= self.p.depart_us:
+                tag.door_run = t  # door reads without a depart-long gap start here
             tag.visit = Visit(first=t, last=t, anchor=t, run=tag.door_run)
         visit = tag.visit
-        visit.first, visit.last = min(visit.first, t), max(visit.last, t)
+        visit.last = t
         slot = next((d for d in visit.doors if d.door == door), None)
-        if slot is None and len(visit.doors) < self.p.door_slots:
+        if slot is None:
             slot = DoorSlot(door, t, t)
             visit.doors.append(slot)
-        if slot is None:
-            slot = self._retire_door(visit, door, t)
-        if slot is None:
-            self.counters[ev.C_DOOR_OVERFLOW] += 1
-            return
-        slot.first, slot.last = min(slot.first, t), max(slot.last, t)
+        slot.last = t
         s = slot.sides[side]
         w = self.weights[rssi_index(r)] * c
         s.n, s.peak = s.n + c, max(s.peak, r)
         s.sw, s.swt = s.sw + w, s.swt + w * (t - visit.anchor)
 
-    def _retire_door(self, visit: Visit, door: int, t: int) -> DoorSlot | None:
-        """Door slots full: of the doors quiet for quiet_us, the one with the least crossing
-        evidence (then the least read) makes way, counted as a cross-read, unless it is the
-        strongest."""
-        best = _strongest([_evidence(d) for d in visit.doors])
-        doors = enumerate(visit.doors)
-        ended = [i for i, d in doors if i != best and t - d.last >= self.p.quiet_us]
-        if not ended:
-            return None
-        pick = min(ended, key=lambda i: _read_order(visit.doors[i]))
-        self.counters[ev.C_CROSS_READ] += 1
-        visit.doors[pick] = DoorSlot(door, t, t)
-        return visit.doors[pick]
-
     def _close_visit(self, g: int, tag: TagState) -> None:
         visit = tag.visit
         assert visit is not None
-        tag.visit = None
+        tag.visit, tag.door_last = None, visit.last
         self.counters[ev.C_PASSES] += 1
         p = self.p
         if visit.last - visit.first > p.max_pass_us or visit.first - visit.run > p.max_pass_us:
@@ -399,14 +382,13 @@ class ReferenceKernel:
             self._direction(g, visit, winner)
 
     def _door_winner(self, visit: Visit) -> DoorSlot | None:
-        totals = [_evidence(d) for d in visit.doors]
-        best = _strongest(totals)
-        others = [w for i, w in enumerate(totals) if i != best]
-        if others and totals[best] < max(others) * self.p.margin_factor:
+        best = max(visit.doors, key=lambda d: (_evidence(d), -d.first, -d.door))
+        others = [_evidence(d) for d in visit.doors if d is not best]
+        if others and _evidence(best) < max(others) * self.p.margin_factor:
             self.counters[ev.C_AMBIGUOUS] += 1
             return None
         self.counters[ev.C_CROSS_READ] += len(others)
-        return visit.doors[best]
+        return best
 
     def _direction(self, g: int, visit: Visit, slot: DoorSlot) -> None:
         out, inside = slot.sides
@@ -436,16 +418,6 @@ def _best(slots: Iterable[ZoneSlot], exclude: ZoneSlot | None) -> ZoneSlot | Non
     return best
 
 
-def _strongest(totals: list[float]) -> int:
-    """Index of the largest weight (first wins ties)."""
-    return max(range(len(totals)), key=lambda i: (totals[i], -i))
-
-
 def _evidence(door: DoorSlot) -> float:
     """How strongly a pass crossed a door: the weight of its weaker side."""
     return min(door.sides[0].sw, door.sides[1].sw)
-
-
-def _read_order(door: DoorSlot) -> tuple[float, float]:
-    """Which door slot goes first when slots run out: least evidence, then least read."""
-    return _evidence(door), door.sides[0].sw + door.sides[1].sw

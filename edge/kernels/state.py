@@ -8,7 +8,16 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.kernels.events import EVENT_DTYPE, N_COUNTERS, REPORT_DTYPE
-from edge.kernels.jit import N_STATE, NEVER, NO_PEAK, S_N_FREE, S_WATERMARK, UNSET
+from edge.kernels.jit import (
+    N_STATE,
+    NEVER,
+    S_CLOCK,
+    S_CURSOR,
+    S_N_DFREE,
+    S_N_FREE,
+    S_WATERMARK,
+    UNSET,
+)
 
 Array = npt.NDArray[Any]
 
@@ -38,24 +47,31 @@ def tag_dtype(zone_slots: int) -> np.dtype[np.void]:
     return np.dtype(fields)
 
 
-def visit_dtype(door_slots: int) -> np.dtype[np.void]:
-    """Pass record with door_slots door slots; side arrays index 2 * slot + side."""
-    d, s = (door_slots,), (2 * door_slots,)
-    fields = [
+# A pass (visit): a tag's reads at any door until quiet, with a list of per-door records.
+VISIT_DTYPE = np.dtype(
+    [
         ("tag", "<i4"),  # owner, or -1 when the record is free
         ("first", "<i8"),
         ("last", "<i8"),
         ("anchor", "<i8"),  # time origin of the weighted sums (first read)
         ("run", "<i8"),  # the tag's door_run when the pass began
-        ("door", "<i2", d),
-        ("dfirst", "<i8", d),
-        ("dlast", "<i8", d),
-        ("n", "<i4", s),
-        ("peak", "<f4", s),
-        ("sw", "<f8", s),  # sum of weights
-        ("swt", "<f8", s),  # sum of weight * (t - anchor)
+        ("head", "<i4"),  # first door record, or -1
     ]
-    return np.dtype(fields)
+)
+
+# The reads of one pass at one door; side arrays index OUTSIDE, INSIDE.
+DOOR_DTYPE = np.dtype(
+    [
+        ("door", "<i2"),
+        ("next", "<i4"),  # next door record of the same pass, or -1
+        ("first", "<i8"),
+        ("last", "<i8"),
+        ("n", "<i4", (2,)),  # TagSeenCount sum
+        ("peak", "<f4", (2,)),
+        ("sw", "<f8", (2,)),  # sum of weights
+        ("swt", "<f8", (2,)),  # sum of weight * (t - anchor)
+    ]
+)
 
 
 class Cols(NamedTuple):
@@ -79,11 +95,13 @@ class Rules(NamedTuple):
 
 
 class State(NamedTuple):
-    """Mutable state: per-tag records, pass pool, lists, output buffers, scalars, counters."""
+    """Mutable state: per-tag records, pass pools, lists, output buffers, scalars, counters."""
 
     tags: Array
     visits: Array
     free: Array  # stack of free visit records
+    doors: Array
+    dfree: Array  # stack of free door records
     active: Array  # tags with a zone slot in use or present
     ev: Array
     rep: Array
@@ -102,27 +120,20 @@ def blank_tags(n: int, zone_slots: int) -> Array:
     return tags
 
 
-def blank_visits(n: int, door_slots: int) -> Array:
-    """n free pass records."""
-    visits: Array = np.zeros(n, visit_dtype(door_slots))
-    visits["tag"] = -1
-    visits["door"] = -1
-    visits["peak"] = NO_PEAK
-    return visits
-
-
-def new_state(zone_slots: int, door_slots: int, tags: int = 1024, visits: int = 256) -> State:
-    """Fresh kernel state with room for tags and visits (both grow on demand)."""
+def new_state(zone_slots: int, tags: int = 1024, visits: int = 256) -> State:
+    """Fresh kernel state with room for tags and passes (all grow on demand)."""
     st = np.zeros(N_STATE, dtype=np.int64)
-    st[S_WATERMARK] = NEVER
-    st[S_N_FREE] = visits
+    st[S_WATERMARK], st[S_CLOCK], st[S_CURSOR] = NEVER, NEVER, -1
+    st[S_N_FREE], st[S_N_DFREE] = visits, 2 * visits
     return State(
         tags=blank_tags(tags, zone_slots),
-        visits=blank_visits(visits, door_slots),
+        visits=_blank(visits, VISIT_DTYPE),
         free=np.arange(visits - 1, -1, -1, dtype=np.int32),
+        doors=_blank(2 * visits, DOOR_DTYPE),
+        dfree=np.arange(2 * visits - 1, -1, -1, dtype=np.int32),
         active=np.full(tags, -1, dtype=np.int32),
-        ev=np.zeros(1024, EVENT_DTYPE),
-        rep=np.zeros(1024, REPORT_DTYPE),
+        ev=np.zeros(16384, EVENT_DTYPE),
+        rep=np.zeros(4096, REPORT_DTYPE),
         st=st,
         cnt=np.zeros(N_COUNTERS, dtype=np.int64),
     )
@@ -141,17 +152,36 @@ def grow_tags(state: State, n: int) -> State:
     return state._replace(tags=tags, active=active)
 
 
-def grow_visits(state: State) -> State:
-    """State with twice the pass pool; the new records go on the free stack."""
-    size = len(state.visits)
-    visits = blank_visits(2 * size, state.visits.dtype["door"].shape[0])
-    visits[:size] = state.visits
-    n_free = int(state.st[S_N_FREE])
-    free = np.empty(2 * size, dtype=np.int32)
-    free[:n_free] = state.free[:n_free]
-    free[n_free : n_free + size] = np.arange(2 * size - 1, size - 1, -1, dtype=np.int32)
-    state.st[S_N_FREE] = n_free + size
-    return state._replace(visits=visits, free=free)
+def grow_pools(state: State) -> State:
+    """State with twice the pass pool or door pool, whichever ran out."""
+    if state.st[S_N_FREE] == 0:
+        visits, free = _grow_pool(state.visits, state.free, state.st, S_N_FREE)
+        state = state._replace(visits=visits, free=free)
+    if state.st[S_N_DFREE] == 0:
+        doors, dfree = _grow_pool(state.doors, state.dfree, state.st, S_N_DFREE)
+        state = state._replace(doors=doors, dfree=dfree)
+    return state
+
+
+def _grow_pool(pool: Array, free: Array, st: Array, count: int) -> tuple[Array, Array]:
+    # The new records go on the free stack, after the ones still free.
+    size = len(pool)
+    grown = _blank(2 * size, pool.dtype)
+    grown[:size] = pool
+    n_free = int(st[count])
+    stack = np.empty(2 * size, dtype=np.int32)
+    stack[:n_free] = free[:n_free]
+    stack[n_free : n_free + size] = np.arange(2 * size - 1, size - 1, -1, dtype=np.int32)
+    st[count] = n_free + size
+    return grown, stack
+
+
+def _blank(n: int, dtype: np.dtype[np.void]) -> Array:
+    records: Array = np.zeros(n, dtype)
+    for name in ("tag", "head", "next", "door"):
+        if name in (dtype.names or ()):
+            records[name] = -1
+    return records
 
 
 def grow_buffer(buffer: Array, need: int) -> Array:
