@@ -157,6 +157,18 @@ class AsnOut(Output):
     )
 
 
+class ShipmentLineIn(ContentLineIn):
+    """A pick-list line: what to load, and the outbound pallet it is packed on if known."""
+
+    sscc: Sscc | None = Field(None, description="SSCC-18 of the outbound pallet it is packed on")
+
+
+class ShipmentLineOut(ContentLineOut):
+    """An expected line of a shipment."""
+
+    sscc: str | None
+
+
 class ShipmentIn(Input):
     """A new shipment from a pick list."""
 
@@ -165,7 +177,7 @@ class ShipmentIn(Input):
     carrier: Code | None = None
     door: DoorRef | None = Field(None, description="loading door as site/gateway/door")
     planned_at: Instant | None = None
-    lines: list[ContentLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    lines: list[ShipmentLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
     @model_validator(mode="after")
     def _unique_epcs(self) -> ShipmentIn:
@@ -200,4 +212,4 @@ class ShipmentOut(Output):
     created_at: datetime
     transit_location_id: int
     transit_location: str = related("transit_location", "code")
-    lines: list[ContentLineOut]
+    lines: list[ShipmentLineOut]

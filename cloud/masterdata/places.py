@@ -59,6 +59,8 @@ def create_location(session: Session, data: LocationIn) -> Location:
     location = Location(code=data.code, name=data.name, type=data.type.value)
     location.parent = common.location(session, data.parent, "parent")
     location.site = common.optional(session, Site.code, data.site, "site", "site")
+    if location.site is None and location.parent is not None:
+        location.site = location.parent.site  # a child is where its parent is
     location.partner = common.optional(session, Partner.code, data.partner, "partner", "partner")
     with guarded(session, "location"):
         session.add(location)

@@ -52,7 +52,7 @@ def create_shipment(session: Session, data: ShipmentIn) -> Shipment:
     lines = [(line.item, line.epc) for line in data.lines]
     items = common.items_for_lines(session, lines, "lines")
     shipment.lines = [
-        ShipmentLine(item=item, epc=line.epc, qty=line.qty)
+        ShipmentLine(item=item, epc=line.epc, qty=line.qty, sscc=line.sscc)
         for item, line in zip(items, data.lines, strict=True)
     ]
     with guarded(session, "shipment"):

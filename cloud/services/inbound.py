@@ -152,7 +152,7 @@ def post_receipt(
     arrivals = _arrivals(session, rs)
     asn = match_asn(session, point, rs.opened_at, arrivals)
     announcement = announcement_of(lookup, asn) if asn else None
-    site_id = point.location.site_id
+    site_id = point.gateway.site_id
     places = rcv.Places(
         dock=point.location_id,
         storage=lookup.place(site_id, LocationType.STORAGE),
