@@ -20,10 +20,12 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.app import create_app
 from cloud.settings import CloudSettings
 from cloud.store import migrate
 from cloud.store.engine import make_engine, make_session_factory
 from cloud.store.models import Base
+from tests.cloud.api.client import ApiClient, running
 from tests.support.services import in_ci
 
 PG_ADMIN_URL = os.environ.get(
@@ -128,3 +130,11 @@ def _truncate_all(engine: Engine) -> None:
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(database: Database) -> Iterator[ApiClient]:
+    """A running app (no background components) on this test's database."""
+    app = create_app(database.settings(migrate_on_startup=False), components=[])
+    with running(app) as api:
+        yield api
