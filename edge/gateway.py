@@ -163,3 +163,37 @@ class Gateway:
         """Send a health report (best effort: not through the outbox)."""
         report = self.health()
         self.publisher.publish_now(Kind.HEALTH, encode(Kind.HEALTH, [report], report.time_ms))
+
+
+class GatewayThread:
+    """A gateway running on a thread of this process (rehearsals, tests); stop() flushes it."""
+
+    def __init__(self, config: GatewayConfig) -> None:
+        self.gateway = Gateway(config)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self.gateway.run,
+            args=(self._stop,),
+            name=f"gateway-{config.gateway}",
+            daemon=True,
+        )
+
+    def start(self) -> Gateway:
+        """Start the gateway."""
+        self._thread.start()
+        return self.gateway
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop, flush what is pending and wait for the shutdown to finish."""
+        self._stop.set()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            logger.warning(
+                "gateway %s did not stop within %.0fs", self.gateway.config.gateway, timeout
+            )
+
+    def __enter__(self) -> Gateway:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

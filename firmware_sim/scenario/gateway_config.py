@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from edge.config import GatewayConfig, MqttConfig, OutboxConfig, ReaderConfig, ZoneConfig
@@ -20,8 +20,12 @@ def gateway_config_for(
     outbox_path: Path = Path("var/outbox.sqlite"),
     ports: Mapping[str, int] | None = None,
     audit: bool = False,
+    only: Collection[str] | None = None,
 ) -> GatewayConfig:
-    """Gateway config whose reader i listens on base_port + i (or ports[name]), with zones."""
+    """Gateway config whose reader i listens on base_port + i (or ports[name]), with zones.
+
+    only: the names of the readers this gateway serves (default: all of them).
+    """
     readers = tuple(
         ReaderConfig(
             name=spec.name,
@@ -30,9 +34,13 @@ def gateway_config_for(
             antennas={p.antenna: p.zone for p in scenario.layout if p.reader == spec.name},
         )
         for i, spec in enumerate(scenario.readers)
+        if only is None or spec.name in only
     )
+    served = {r.name for r in readers}
     zones: dict[str, ZoneConfig] = {}
     for p in scenario.layout:
+        if p.reader not in served:
+            continue
         zones.setdefault(p.zone, ZoneConfig(name=p.zone, door=p.door, side=p.side))
     return GatewayConfig(
         site=site,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge.config import GatewayConfig
+from edge.gateway import GatewayThread
 from edge.outbox import Outbox
 from firmware_sim.llrp.fleet import EmulatorThread, ReaderFleet
 from firmware_sim.llrp.options import EmulatorOptions
@@ -17,7 +18,7 @@ from firmware_sim.scenario.types import Scenario
 from protocol.codec import fields_of
 from protocol.messages import PortalEvent
 from protocol.topics import Kind
-from tests.support.gateway import GatewayThread, short_dock
+from tests.support.gateway import short_dock
 from tests.support.mqtt import Collector, wait_until
 from tests.support.services import BrokerAddress
 

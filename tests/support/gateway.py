@@ -6,11 +6,9 @@ import dataclasses
 import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from edge.config import GatewayConfig, dump_config
-from edge.gateway import Gateway
 from firmware_sim.scenario.dock import DockConfig, build_dock
 from firmware_sim.scenario.traffic import Traffic
 from firmware_sim.scenario.types import Scenario
@@ -22,32 +20,6 @@ def short_dock(seed: int, duration_s: float = 80.0, trip_interval_s: float = 20.
     """A dock-door scenario short enough to play in real time in a test."""
     traffic = dataclasses.replace(Traffic(), duration_s=duration_s, trip_interval_s=trip_interval_s)
     return build_dock(DockConfig(traffic=traffic), seed)
-
-
-class GatewayThread:
-    """Gateway(config).run() on a thread; stop() shuts it down cleanly (flush, offline)."""
-
-    def __init__(self, config: GatewayConfig) -> None:
-        self.gateway = Gateway(config)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.gateway.run, args=(self._stop,), daemon=True)
-
-    def start(self) -> Gateway:
-        """Start the gateway."""
-        self._thread.start()
-        return self.gateway
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop and wait for the shutdown to finish."""
-        self._stop.set()
-        self._thread.join(timeout)
-        assert not self._thread.is_alive(), "gateway did not stop"
-
-    def __enter__(self) -> Gateway:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class GatewayProcess:
