@@ -3,7 +3,7 @@
 One row of doors (dock.py geometry, one reader per door): the first `receiving_doors` receive,
 the rest ship. Each receiving door unloads `trucks_per_door` trucks, each against an ASN; each
 shipping door loads `shipments_per_door` trailers against pick lists taken from opening stock,
-in parallel. A forklift takes a pallet through the door every 12-17 s; the next truck at a door
+in parallel. A forklift takes a pallet through the door every 12-16 s; the next truck at a door
 starts `truck_gap_s` (60 s) after the last trip of the one before has finished, so a receiving
 session that closes after `quiet_s` (20 s, exported as the recommended setting) never merges two
 trucks. Stored goods stand staged near a door or are driven along the dock; they never cross.
@@ -84,16 +84,7 @@ def build_day(config: DayConfig, seed: int) -> DayScenario:
     dead = dead_cases(rng["dead"], staging, config.deviations.dead_case_fraction)
     layout = build_layout(dataclasses.replace(config.geometry, n_doors=config.n_doors))
     schedule = schedule_day(rng["schedule"], config, layout.door_x, staging)
-    population = _population(staging, moving_loads(staging))
-    tags = make_tag_props(
-        rng["tags"], population, dataclasses.replace(config.tags, unreadable_fraction=0.0)
-    )
-    tags = dataclasses.replace(tags, dead=np.array([e in dead for e in population.epcs]))
-    duration_s = (schedule.end_us - config.start_us) / 1e6
-    world = World(schedule.motions, tags, layout, config.radio)
-    streams = {k: rng[k] for k in ("phys", "miss", "clock")}
-    plan = DockPlan(config.dock_config(duration_s), seed, world, population, streams)
-    scenario = observe(plan, name="day")
+    scenario = _observe(config, seed, rng, (staging, schedule, layout), dead)
     documents = write_plan(rng["docs"], config, staging, schedule, layout)
     physical = PhysicalDay(
         _trip_records(staging, layout), frozenset(dead), scenario.truth.crossings
@@ -101,8 +92,29 @@ def build_day(config: DayConfig, seed: int) -> DayScenario:
     truth = evaluate(documents, physical)
     log = {kind: tuple(numbers) for kind, numbers in sorted(staging.log.items())}
     scenario = dataclasses.replace(scenario, meta=_meta(scenario, documents, truth, log, schedule))
-    logger.info("day scenario seed %s: %.0f s, %s", seed, duration_s, truth.counts())
+    logger.info("day scenario seed %s: %s", seed, truth.counts())
     return DayScenario(config, scenario, documents, truth, physical, log)
+
+
+def _observe(
+    config: DayConfig,
+    seed: int,
+    rng: dict[str, np.random.Generator],
+    staged: tuple[Staging, DaySchedule, DockLayout],
+    dead: set[str],
+) -> Scenario:
+    # The dock physics reads the staged loads on their schedule; dead tags chosen, not drawn.
+    staging, schedule, layout = staged
+    population = _population(staging, moving_loads(staging))
+    model = dataclasses.replace(config.tags, unreadable_fraction=0.0)
+    tags = make_tag_props(rng["tags"], population, model)
+    tags = dataclasses.replace(tags, dead=np.array([e in dead for e in population.epcs]))
+    world = World(schedule.motions, tags, layout, config.radio)
+    duration_s = (schedule.end_us - config.start_us) / 1e6
+    streams = {k: rng[k] for k in ("phys", "miss", "clock")}
+    return observe(
+        DockPlan(config.dock_config(duration_s), seed, world, population, streams), "day"
+    )
 
 
 def _population(staging: Staging, loads: list[Load]) -> Population:

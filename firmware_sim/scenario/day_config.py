@@ -49,8 +49,8 @@ class DayConfig:
     pallets_per_truck: IntRange = (4, 6)
     cases_per_pallet: IntRange = (15, 35)
     items_per_pallet_max: int = 3
-    pallet_interval_s: Range = (12.0, 17.0)  # forklift: next pallet through the door
-    first_trip_s: Range = (1.0, 12.0)  # when each door's first truck starts
+    pallet_interval_s: Range = (12.0, 16.0)  # forklift: next pallet through the door
+    first_trip_s: Range = (1.0, 10.0)  # when each door's first truck starts
     truck_gap_s: float = 60.0  # door idle between trucks (last trip done to next trip start)
     quiet_s: float = 20.0  # recommended receiving-session quiet period (exported in the plan)
     tail_s: float = 25.0  # after the last trip, so the last sessions go quiet in the scenario

@@ -225,11 +225,11 @@ def _over_case(rng: np.random.Generator, st: Staging, trip: Trip) -> bool:
 
 
 def _over_pallet(rng: np.random.Generator, st: Staging, trip: Trip) -> bool:
-    # A pallet built like the supplier's others, of items announced on this ASN.
-    config = st.config
-    announced = sorted(st.products(trip.planned()))
-    cases = _pallet_cases(rng, config, announced, lambda p: st.labeller.cases(p, 1)[0])
-    _extra_load(st, trip, cases)
+    # A full pallet of the announced item with fewest cases: far beyond any small tolerance.
+    planned = [st.labeller.product_of[c] for c in trip.planned()]
+    product = min(set(planned), key=lambda p: (planned.count(p), p))
+    lo, hi = st.config.cases_per_pallet
+    _extra_load(st, trip, st.labeller.cases(product, int(rng.integers(lo, hi + 1))))
     return True
 
 

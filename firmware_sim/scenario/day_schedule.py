@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from firmware_sim.scenario.day_config import DayConfig
-from firmware_sim.scenario.day_loads import Load, Staging
+from firmware_sim.scenario.day_loads import Load, Staging, Trip
 from firmware_sim.scenario.motion import Motions, concat
 from firmware_sim.scenario.physics import FloatArray
 from firmware_sim.scenario.traffic import lane_motions, staged_motions, trip_motions
@@ -39,25 +39,37 @@ def schedule_day(
     free_at: dict[int, float] = {}  # door -> seconds from start its next trip may begin
     first = 0
     for trip in staging.trips:
-        n = sum(load.present for load in trip.loads)
         t0 = free_at.get(trip.door, float(rng.uniform(*config.first_trip_s)))
-        gaps = rng.uniform(*config.pallet_interval_s, max(n - 1, 0))
-        offsets = t0 + np.concatenate(([0.0], np.cumsum(gaps)))
-        schedule = (
-            np.full(n, trip.door, dtype=np.int64),
-            np.full(n, 1 if trip.inbound else -1, dtype=np.int64),
-            np.round(offsets * 1e6).astype(np.int64),
-        )
-        motions = trip_motions(
-            rng, config.forklift, door_x, schedule, start_us=start, first_pallet=first
-        )
-        first += n
+        motions = _trip(rng, config, door_x, trip, (t0, first))
+        first += len(motions)
         parts.append(motions)
         spans.append((int(motions.t0_us.min()), int(motions.t_end_us.max())))
         free_at[trip.door] = (spans[-1][1] - start) / 1e6 + config.truck_gap_s
     end = max(s[1] for s in spans) + round(config.tail_s * 1e6)
     parts += _standing_and_lanes(rng, config, door_x, staging, (first, end))
     return DaySchedule(concat(parts), tuple(spans), end)
+
+
+def _trip(
+    rng: np.random.Generator,
+    config: DayConfig,
+    door_x: FloatArray,
+    trip: Trip,
+    start_and_first: tuple[float, int],
+) -> Motions:
+    # One pallet after another through the trip's door, the first at t0 (s from the start).
+    t0, first = start_and_first
+    n = sum(load.present for load in trip.loads)
+    gaps = rng.uniform(*config.pallet_interval_s, max(n - 1, 0))
+    offsets = t0 + np.concatenate(([0.0], np.cumsum(gaps)))
+    schedule = (
+        np.full(n, trip.door, dtype=np.int64),
+        np.full(n, 1 if trip.inbound else -1, dtype=np.int64),
+        np.round(offsets * 1e6).astype(np.int64),
+    )
+    return trip_motions(
+        rng, config.forklift, door_x, schedule, start_us=config.start_us, first_pallet=first
+    )
 
 
 def _standing_and_lanes(
