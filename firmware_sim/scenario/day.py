@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -67,6 +68,14 @@ class DayScenario:
     def duration_s(self) -> float:
         """Real-time length of the scenario."""
         return (self.scenario.end_us - self.scenario.start_us) / 1e6
+
+    def write(self, directory: Path) -> tuple[Path, Path]:
+        """Write the plan and the business truth as directory/plan.json and truth.json."""
+        directory.mkdir(parents=True, exist_ok=True)
+        plan, truth = directory / "plan.json", directory / "truth.json"
+        plan.write_text(self.plan.to_json(indent=1) + "\n", encoding="utf-8")
+        truth.write_text(self.truth.to_json(indent=1) + "\n", encoding="utf-8")
+        return plan, truth
 
 
 @register("day")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -322,9 +324,14 @@ def test_gateways_split_the_doors_by_role(day: DayScenario) -> None:
         assert {z.door for z in config.zones} == doors
 
 
-def test_documents_and_truth_survive_json(day: DayScenario) -> None:
+def test_documents_and_truth_survive_json(day: DayScenario, tmp_path: Path) -> None:
     assert DayPlan.from_json(day.plan.to_json()) == day.plan
-    assert DayTruth.from_json(day.truth.to_json(indent=1)) == day.truth
+    plan_file, truth_file = day.write(tmp_path / "day")
+    assert DayPlan.from_json(plan_file.read_bytes()) == day.plan
+    assert DayTruth.from_json(truth_file.read_text(encoding="utf-8")) == day.truth
+    shape = json.loads(plan_file.read_bytes())
+    assert shape["asns"][0]["pallets"][0]["cases"][0].keys() == {"epc", "gtin"}
+    assert shape["shipments"][0]["lines"][0].keys() == {"epc", "gtin", "sscc"}
 
 
 def test_without_deviations_everything_matches() -> None:
