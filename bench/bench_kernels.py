@@ -32,6 +32,7 @@ N_STORAGE = 8  # zones without a door
 TAGS_PER_PALLET = 40
 TAG_SPACE = 100_000  # tag indexes are reused once a tag is long gone (as after eviction)
 PALLET_EVERY_US = 2_000_000
+N_PARKED = 300
 BATCH = 1_000_000
 
 
@@ -93,13 +94,12 @@ def _pallet(rng: np.random.Generator, p: int) -> tuple[npt.NDArray[np.generic], 
     cross = rng.random(len(tag)) < 0.1  # neighbour-door cross-reads, 20 dB down
     zone = np.where(cross, 2 * ((door + 1) % N_DOORS) + side, zone)
     rssi = np.where(cross, rssi - 20.0, rssi)
-    parked = rng.integers(0, 5000, 400)  # parked stock in storage, read now and then
-    t = np.concatenate(
-        [start + (dt * 1e6).astype(np.int64), start + rng.integers(0, 2_000_000, 400)]
-    )
+    parked = rng.integers(0, N_PARKED, 1800)  # parked stock in storage, read ~3 times/s
+    seen = start + rng.integers(0, PALLET_EVERY_US, len(parked))
+    t = np.concatenate([start + (dt * 1e6).astype(np.int64), seen])
     zone = np.concatenate([zone, 2 * N_DOORS + parked % N_STORAGE])
     tag = np.concatenate([tag, TAG_SPACE + parked])
-    rssi = np.concatenate([rssi, rng.normal(-70, 3, 400)])
+    rssi = np.concatenate([rssi, rng.normal(-70, 3, len(parked))])
     return t, zone, tag, rssi
 
 
@@ -118,7 +118,7 @@ def throughput(n_reads: int, n_reference: int) -> None:
     """Print reads/s of both engines on the same stream."""
     stream = dock_stream(n_reads)
     params = KernelParams()
-    kernel = Kernel(params, stream.zone_door, stream.zone_side, tags=TAG_SPACE + 5000)
+    kernel = Kernel(params, stream.zone_door, stream.zone_side, tags=TAG_SPACE + N_PARKED)
     warm = n_reads // 20
     run(kernel, stream, 0, warm)  # compiles (or loads the cache) and warms up
     seconds = run(kernel, stream, warm, n_reads)
@@ -142,35 +142,36 @@ def memory(n_tags: int = 100_000) -> None:
     warm = Kernel(KernelParams(), zone_door, zone_side)  # load the compiled code first
     warm.process([1], [2], [0], [-60.0], [1])
     warm.advance(10**7)
+    epcs = [f"3034{i:020X}" for i in range(n_tags)]
     gc.collect()
     process = psutil.Process()
     rss0 = process.memory_info().rss
-    tracemalloc.start()
     table = EpcTable(max_tags=1_000_000)
-    tags = table.intern_many([f"3034{i:020X}" for i in range(n_tags)])
-    table_bytes = tracemalloc.get_traced_memory()[0]
-    tracemalloc.stop()
+    tags = table.intern_many(epcs)
     rss1 = process.memory_info().rss
     kernel = Kernel(KernelParams(), zone_door, zone_side)
-    t0 = 1_700_000_000_000_000
-    t = t0 + np.arange(n_tags, dtype=np.int64) * 5  # all read within half a second ...
+    t = 1_700_000_000_000_000 + np.arange(n_tags, dtype=np.int64) * 5  # all within 0.5 s ...
     zone = (2 + tags % N_STORAGE).astype(np.int16)  # ... in storage zones, 1 % at a door
     zone[::100] = tags[::100] % 2
     for _ in range(3):  # ... three times, cycles closing in between: all present
         kernel.process(t, zone, tags, np.full(n_tags, -60.0, np.float32), np.ones(n_tags))
         t = t + 1_000_000
     kernel.advance(int(t[-1]) - 1_000_000)
+    kernel.take_events()
     rss2 = process.memory_info().rss
+    tracemalloc.start()
+    EpcTable(max_tags=1_000_000).intern_many([f"3035{i:020X}" for i in range(n_tags)])
+    table_bytes = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
     present = dict(zip(COUNTER_NAMES, kernel.counters, strict=True))["presence_events"]
-    print(f"{n_tags:,} distinct tags in view ({present:,} presence events so far):")
+    per_tag = kernel.nbytes / n_tags
+    print(f"memory with {n_tags:,} distinct tags in view ({present:,} arrived):")
+    print(f"  kernel state arrays       {kernel.nbytes / 1e6:6.1f} MB  ({per_tag:.0f} B/tag)")
+    print(f"  kernel resident delta     {(rss2 - rss1) / 1e6:6.1f} MB")
     print(
-        f"  kernel state arrays   {kernel.nbytes / 1e6:8.1f} MB  ({kernel.nbytes / n_tags:.0f} B/tag)"
+        f"  EPC table resident delta  {(rss1 - rss0) / 1e6:6.1f} MB  (EPC strings held by caller)"
     )
-    print(
-        f"  EPC table (tracemalloc) {table_bytes / 1e6:6.1f} MB  ({table_bytes / n_tags:.0f} B/tag)"
-    )
-    print(f"  resident memory delta {(rss2 - rss0) / 1e6:8.1f} MB  "
-          f"(table {(rss1 - rss0) / 1e6:.1f} MB, kernel {(rss2 - rss1) / 1e6:.1f} MB)")  # fmt: skip
+    print(f"  EPC table, peak traced    {table_bytes / 1e6:6.1f} MB  (with its EPC strings)")
 
 
 def main() -> None:

@@ -63,6 +63,7 @@ __all__ = [
     "canonical",
     "empty_events",
     "empty_reports",
+    "in_time_order",
 ]
 
 # The codes are defined with the kernels (see edge.kernels.jit) and re-exported here.
@@ -124,9 +125,18 @@ N_COUNTERS = len(COUNTER_NAMES)
 Events = npt.NDArray[np.void]
 
 
+def in_time_order(events: Events) -> Events:
+    """Events by time, then kind, tag and place (a stable sort: ties keep their order)."""
+    keys = [events[name] for name in ("place", "tag", "kind")]
+    key_time = events[events.dtype.names[0]] if events.dtype.names else events
+    ordered: Events = events[np.lexsort([*keys, key_time])]
+    return ordered
+
+
 def canonical(events: Events) -> Events:
-    """Events in the canonical order: by time, then kind, tag, place and the rest."""
-    ordered: Events = np.sort(events, order=list(events.dtype.names or ()), kind="stable")
+    """Events (or report lines) sorted by all fields, time first: a total order."""
+    names = events.dtype.names or ()
+    ordered: Events = events[np.lexsort([events[name] for name in reversed(names)])]
     return ordered
 
 

@@ -56,7 +56,7 @@ def _hot(fn: F) -> F:
 # ---- output ----
 
 
-@_kernel
+@_hot
 def _emit(a: State, t: int, kind: int, g: int, place: int) -> int:
     j = a.st[S_N_EVENTS]
     a.st[S_N_EVENTS] = j + 1
@@ -66,7 +66,7 @@ def _emit(a: State, t: int, kind: int, g: int, place: int) -> int:
     return int(j)
 
 
-@_kernel
+@_hot
 def _presence(a: State, kind: int, g: int, t: int, k: int) -> int:
     rec = a.tags[g]
     j = _emit(a, t, kind, g, rec.sz[k])
@@ -75,7 +75,7 @@ def _presence(a: State, kind: int, g: int, t: int, k: int) -> int:
     return j
 
 
-@_kernel
+@_hot
 def _report(a: State, r: Rules, g: int, k: int, end: int) -> None:
     rec, mode = a.tags[g], r.pi[P_REPORT]
     seen, prev = rec.sflag[k] & SEEN, rec.sflag[k] & PREV
@@ -105,7 +105,7 @@ def _find_slot(rec: Any, z: int) -> int:
     return -1
 
 
-@_kernel
+@_hot
 def _weaker(rec: Any, k: int, best: int) -> bool:
     pk, pb = rec.sflag[k] & PREV, rec.sflag[best] & PREV
     return bool(pk < pb or (pk == pb and rec.ss[k] < rec.ss[best]))
@@ -128,7 +128,7 @@ def _new_slot(rec: Any, z: int) -> int:
     return pick
 
 
-@_kernel
+@_hot
 def _activate(a: State, g: int) -> None:
     n = a.st[S_N_ACTIVE]
     a.active[n] = g
@@ -136,7 +136,7 @@ def _activate(a: State, g: int) -> None:
     a.st[S_N_ACTIVE] = n + 1
 
 
-@_kernel
+@_hot
 def _deactivate(a: State, g: int) -> None:
     n = a.st[S_N_ACTIVE] - 1
     pos, moved = a.tags[g].apos, a.active[n]
@@ -171,7 +171,7 @@ def _dedup(a: State, c: Cols, i: int) -> None:
 # ---- presence at cycle close ----
 
 
-@_kernel
+@_hot
 def _smooth(rec: Any, k: int, r: Rules) -> None:
     seen = (rec.sflag[k] & SEEN) != 0
     if seen and rec.ss[k] == UNSET:
@@ -181,7 +181,7 @@ def _smooth(rec: Any, k: int, r: Rules) -> None:
         rec.ss[k] = rec.ss[k] + r.pf[F_ALPHA] * (obs - rec.ss[k])
 
 
-@_kernel
+@_hot
 def _depart(a: State, g: int) -> None:
     rec = a.tags[g]
     _presence(a, DEPARTED, g, rec.last, _find_slot(rec, rec.zone))
@@ -190,6 +190,12 @@ def _depart(a: State, g: int) -> None:
 
 
 @_kernel
+def _depart_now(a: State, g: int) -> None:
+    # A call, not inlined: departures inside a cycle are rare on the read path.
+    _depart(a, g)
+
+
+@_hot
 def _arrive(a: State, g: int) -> None:
     rec, best = a.tags[g], -1
     for k in range(rec.sz.shape[0]):
@@ -202,7 +208,7 @@ def _arrive(a: State, g: int) -> None:
         rec.zone, rec.since, rec.parked, rec.lead = rec.sz[best], first, 0, -1
 
 
-@_kernel
+@_hot
 def _rival(rec: Any, here: int) -> int:
     best = -1
     for k in range(rec.sz.shape[0]):
@@ -212,7 +218,7 @@ def _rival(rec: Any, here: int) -> int:
     return best
 
 
-@_kernel
+@_hot
 def _move_or_park(a: State, r: Rules, g: int, end: int) -> None:
     rec = a.tags[g]
     here = _find_slot(rec, rec.zone)
@@ -231,7 +237,7 @@ def _move_or_park(a: State, r: Rules, g: int, end: int) -> None:
         rec.parked = 1
 
 
-@_kernel
+@_hot
 def _release(a: State, r: Rules, g: int) -> None:
     rec, used = a.tags[g], 0
     limit = r.pf[F_ABSENT] + SLOT_FREE_DB
@@ -249,7 +255,7 @@ def _release(a: State, r: Rules, g: int) -> None:
         _deactivate(a, g)
 
 
-@_kernel
+@_hot
 def _close_tag_cycle(a: State, r: Rules, g: int, end: int) -> None:
     rec = a.tags[g]
     for k in range(rec.sz.shape[0]):
@@ -308,9 +314,8 @@ def _open_visit(a: State, r: Rules, g: int, t: int) -> int:
     v = a.free[n]
     a.st[S_N_FREE] = n
     vis = a.visits[v]
-    vis.tag, vis.first, vis.last, vis.anchor = g, t, t, t
-    vis.run, vis.head = rec.door_run, -1
-    rec.visit = v
+    vis.tag, vis.first, vis.run, vis.head = g, t, rec.door_run, -1
+    rec.visit, rec.dpass = v, -1
     return int(v)
 
 
@@ -337,7 +342,7 @@ def _new_door_pass(a: State, vis: Any, door: int, t: int) -> int:
 
 
 @_hot
-def _add_side(dp: Any, vis: Any, r: Rules, c: Cols, i: int) -> None:
+def _add_side(dp: Any, r: Rules, c: Cols, i: int) -> None:
     t, rssi, n, side = c.t[i], c.rssi[i], c.n[i], r.zone_side[c.zone[i]]
     q = math.floor((np.float64(rssi) - RSSI_MIN) * QUANT + 0.5)
     w = r.lut[min(max(q, 0), N_WEIGHTS - 1)] * n
@@ -345,31 +350,34 @@ def _add_side(dp: Any, vis: Any, r: Rules, c: Cols, i: int) -> None:
     dp.n[side] += n
     dp.peak[side] = max(dp.peak[side], rssi)
     dp.sw[side] += w
-    dp.swt[side] += w * (t - vis.anchor)
+    dp.swt[side] += w * (t - dp.first)
 
 
 @_hot
 def _portal(a: State, r: Rules, c: Cols, i: int) -> None:
-    g, t = c.tag[i], c.t[i]
-    v = a.tags[g].visit
-    if v >= 0 and t - a.visits[v].last >= r.pi[P_QUIET]:
+    g, t, door = c.tag[i], c.t[i], r.zone_door[c.zone[i]]
+    rec = a.tags[g]
+    v = rec.visit
+    if v >= 0 and t - rec.door_last >= r.pi[P_QUIET]:
         _close_visit(a, r, v)
         v = -1
     if v < 0:
         v = _open_visit(a, r, g, t)
-    vis = a.visits[v]
-    vis.last = t
-    k = _door_pass(a, vis, r.zone_door[c.zone[i]], t)
-    _add_side(a.doors[k], vis, r, c, i)
+    rec.door_last = t
+    k = rec.dpass  # the door of the previous read, most often this one's
+    if k < 0 or a.doors[k].door != door:
+        k = _door_pass(a, a.visits[v], door, t)
+        rec.dpass = k
+    _add_side(a.doors[k], r, c, i)
 
 
-@_kernel
+@_hot
 def _weight(a: State, k: int) -> float:
     # Crossing evidence at a door: the weight of its weaker side.
     return float(min(a.doors[k].sw[0], a.doors[k].sw[1]))
 
 
-@_kernel
+@_hot
 def _beats(a: State, k: int, best: int) -> bool:
     # More evidence; ties go to the door read first, then the lower door index.
     wk, wb = _weight(a, k), _weight(a, best)
@@ -379,7 +387,7 @@ def _beats(a: State, k: int, best: int) -> bool:
     return bool(dk.first < db.first or (dk.first == db.first and dk.door < db.door))
 
 
-@_kernel
+@_hot
 def _door_winner(a: State, r: Rules, vis: Any) -> int:
     best, used, second, k = -1, 0, -1.0, vis.head
     while k >= 0:
@@ -399,7 +407,7 @@ def _door_winner(a: State, r: Rules, vis: Any) -> int:
     return best
 
 
-@_kernel
+@_hot
 def _direction(a: State, r: Rules, vis: Any, k: int) -> None:
     dp = a.doors[k]
     n, peak = dp.n[0] + dp.n[1], max(dp.peak[0], dp.peak[1])
@@ -410,14 +418,14 @@ def _direction(a: State, r: Rules, vis: Any, k: int) -> None:
     if c_out == c_in:
         a.cnt[C_AMBIGUOUS] += 1
         return
-    t = vis.anchor + math.floor((c_out + c_in) * 0.5 + 0.5)
+    t = dp.first + math.floor((c_out + c_in) * 0.5 + 0.5)
     e = a.ev[_emit(a, t, PORTAL, vis.tag, dp.door)]
     e.direction = IN if c_in > c_out else OUT
     e.first_us, e.last_us, e.reads, e.rssi = dp.first, dp.last, n, peak
     a.cnt[C_PORTAL] += 1
 
 
-@_kernel
+@_hot
 def _free_visit(a: State, v: int) -> None:
     vis = a.visits[v]
     k = vis.head
@@ -425,8 +433,7 @@ def _free_visit(a: State, v: int) -> None:
         a.dfree[a.st[S_N_DFREE]] = k
         a.st[S_N_DFREE] += 1
         k = a.doors[k].next
-    a.tags[vis.tag].visit = -1
-    a.tags[vis.tag].door_last = vis.last
+    a.tags[vis.tag].visit, a.tags[vis.tag].dpass = -1, -1
     vis.tag, vis.head = -1, -1
     a.free[a.st[S_N_FREE]] = v
     a.st[S_N_FREE] += 1
@@ -437,7 +444,7 @@ def _close_visit(a: State, r: Rules, v: int) -> None:
     vis = a.visits[v]
     a.cnt[C_PASSES] += 1
     longest = r.pi[P_MAX_PASS]
-    if vis.last - vis.first > longest or vis.first - vis.run > longest:
+    if a.tags[vis.tag].door_last - vis.first > longest or vis.first - vis.run > longest:
         a.cnt[C_PARKED] += 1
     else:
         k = _door_winner(a, r, vis)
@@ -454,7 +461,7 @@ def _read(a: State, r: Rules, c: Cols, i: int) -> None:
     g, t = c.tag[i], c.t[i]
     rec = a.tags[g]
     if rec.zone >= 0 and t - rec.last >= r.pi[P_DEPART]:
-        _depart(a, g)
+        _depart_now(a, g)
     _dedup(a, c, i)
     rec.last = t
     if r.zone_door[c.zone[i]] >= 0:
@@ -510,7 +517,7 @@ def advance(a: State, r: Rules, now: int) -> bool:
         return False
     for v in range(a.visits.shape[0]):
         vis = a.visits[v]
-        if vis.tag >= 0 and now - vis.last >= r.pi[P_QUIET]:
+        if vis.tag >= 0 and now - a.tags[vis.tag].door_last >= r.pi[P_QUIET]:
             if a.st[S_N_EVENTS] >= a.ev.shape[0]:
                 return False
             _close_visit(a, r, v)

@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.kernels import jit
-from edge.kernels.events import EVENT_DTYPE, REPORT_DTYPE, Events, canonical
+from edge.kernels.events import EVENT_DTYPE, REPORT_DTYPE, Events, canonical, in_time_order
 from edge.kernels.params import KernelParams
 from edge.kernels.state import (
     Cols,
@@ -97,18 +97,18 @@ class Kernel:
         self._drain()
 
     def take_events(self) -> Events:
-        """Events decided since the last call, in canonical order."""
+        """Events decided since the last call, by time (then kind, tag, place)."""
         self._drain()
         out = np.concatenate(self._events) if self._events else np.zeros(0, EVENT_DTYPE)
         self._events.clear()
-        return canonical(out)
+        return in_time_order(out)
 
     def take_reports(self) -> Events:
         """Dedup report lines since the last call, sorted."""
         self._drain()
         out = np.concatenate(self._reports) if self._reports else np.zeros(0, REPORT_DTYPE)
         self._reports.clear()
-        return np.sort(out, order=list(REPORT_DTYPE.names or ()))
+        return canonical(out)
 
     def idle_tags(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Tags whose state is blank but for old times (absent, no pass): index, last read."""

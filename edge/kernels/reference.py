@@ -99,7 +99,6 @@ class Visit:
 
     first: int
     last: int
-    anchor: int
     run: int
     doors: list[DoorSlot] = field(default_factory=list)
 
@@ -176,16 +175,16 @@ class ReferenceKernel:
                 self._close_visit(g, tag)
 
     def take_events(self) -> Events:
-        """Events decided since the last call, in canonical order."""
+        """Events decided since the last call, by time (then kind, tag, place)."""
         out = np.array(self._events, dtype=ev.EVENT_DTYPE)
         self._events.clear()
-        return ev.canonical(out)
+        return ev.in_time_order(out)
 
     def take_reports(self) -> Events:
         """Dedup report lines since the last call, sorted."""
         out = np.array(self._reports, dtype=ev.REPORT_DTYPE)
         self._reports.clear()
-        return np.sort(out, order=list(ev.REPORT_DTYPE.names or ()))
+        return ev.canonical(out)
 
     def idle_tags(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Tags whose state is blank but for old times (absent, no pass): index, last read."""
@@ -355,9 +354,9 @@ class ReferenceKernel:
         if tag.visit is None:
             if t - tag.door_last >= self.p.depart_us:
                 tag.door_run = t  # door reads without a depart-long gap start here
-            tag.visit = Visit(first=t, last=t, anchor=t, run=tag.door_run)
+            tag.visit = Visit(first=t, last=t, run=tag.door_run)
         visit = tag.visit
-        visit.last = t
+        visit.last = tag.door_last = t
         slot = next((d for d in visit.doors if d.door == door), None)
         if slot is None:
             slot = DoorSlot(door, t, t)
@@ -366,12 +365,12 @@ class ReferenceKernel:
         s = slot.sides[side]
         w = self.weights[rssi_index(r)] * c
         s.n, s.peak = s.n + c, max(s.peak, r)
-        s.sw, s.swt = s.sw + w, s.swt + w * (t - visit.anchor)
+        s.sw, s.swt = s.sw + w, s.swt + w * (t - slot.first)
 
     def _close_visit(self, g: int, tag: TagState) -> None:
         visit = tag.visit
         assert visit is not None
-        tag.visit, tag.door_last = None, visit.last
+        tag.visit = None
         self.counters[ev.C_PASSES] += 1
         p = self.p
         if visit.last - visit.first > p.max_pass_us or visit.first - visit.run > p.max_pass_us:
@@ -402,7 +401,7 @@ class ReferenceKernel:
             self.counters[ev.C_AMBIGUOUS] += 1
             return
         direction = ev.IN if c_in > c_out else ev.OUT
-        t = visit.anchor + math.floor((c_out + c_in) * 0.5 + 0.5)
+        t = slot.first + math.floor((c_out + c_in) * 0.5 + 0.5)
         row = (t, ev.PORTAL, g, slot.door, -1, direction, slot.first, slot.last, n, peak)
         self._events.append(row)
         self.counters[ev.C_PORTAL] += 1

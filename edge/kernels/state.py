@@ -25,24 +25,26 @@ Array = npt.NDArray[Any]
 def tag_dtype(zone_slots: int) -> np.dtype[np.void]:
     """Per-tag state record with zone_slots zone slots (s* fields)."""
     k = (zone_slots,)
+    # Fields every read touches first, so that they share the first cache line or two.
     fields = [
         ("last", "<i8"),  # last read at any zone
-        ("since", "<i8"),  # arrival at the current zone
-        ("lead_since", "<i8"),  # first cycle close at which the lead zone led
-        ("door_last", "<i8"),  # last read at a door zone
-        ("door_run", "<i8"),  # start of door reads without a depart-long gap
         ("visit", "<i4"),  # open pass (visit pool index) or -1
+        ("dpass", "<i4"),  # door record of the last door read in the open pass, or -1
+        ("door_last", "<i8"),  # last read at a door zone
         ("apos", "<i4"),  # position in the active list or -1
         ("zone", "<i2"),  # current zone or -1 (absent)
-        ("lead", "<i2"),  # zone that leads the current one, or -1
-        ("parked", "u1"),
         ("sz", "<i2", k),  # slot zone or -1 (free)
         ("sflag", "u1", k),  # SEEN | PREV
         ("scount", "<i4", k),  # open cycle: TagSeenCount sum
-        ("sfirst", "<i4", k),  # open cycle: first read, µs after the cycle start
         ("slast", "<i4", k),  # open cycle: last read, µs after the cycle start
         ("speak", "<f4", k),  # open cycle: peak RSSI
+        ("sfirst", "<i4", k),  # open cycle: first read, µs after the cycle start
         ("ss", "<f8", k),  # smoothed RSSI or UNSET
+        ("since", "<i8"),  # arrival at the current zone
+        ("lead_since", "<i8"),  # first cycle close at which the lead zone led
+        ("door_run", "<i8"),  # start of door reads without a depart-long gap
+        ("lead", "<i2"),  # zone that leads the current one, or -1
+        ("parked", "u1"),
     ]
     return np.dtype(fields)
 
@@ -51,9 +53,7 @@ def tag_dtype(zone_slots: int) -> np.dtype[np.void]:
 VISIT_DTYPE = np.dtype(
     [
         ("tag", "<i4"),  # owner, or -1 when the record is free
-        ("first", "<i8"),
-        ("last", "<i8"),
-        ("anchor", "<i8"),  # time origin of the weighted sums (first read)
+        ("first", "<i8"),  # (its last read is the tag's door_last)
         ("run", "<i8"),  # the tag's door_run when the pass began
         ("head", "<i4"),  # first door record, or -1
     ]
@@ -64,12 +64,12 @@ DOOR_DTYPE = np.dtype(
     [
         ("door", "<i2"),
         ("next", "<i4"),  # next door record of the same pass, or -1
-        ("first", "<i8"),
+        ("first", "<i8"),  # also the time origin of the weighted sums
         ("last", "<i8"),
         ("n", "<i4", (2,)),  # TagSeenCount sum
         ("peak", "<f4", (2,)),
         ("sw", "<f8", (2,)),  # sum of weights
-        ("swt", "<f8", (2,)),  # sum of weight * (t - anchor)
+        ("swt", "<f8", (2,)),  # sum of weight * (t - first)
     ]
 )
 
@@ -114,7 +114,7 @@ def blank_tags(n: int, zone_slots: int) -> Array:
     tags: Array = np.zeros(n, tag_dtype(zone_slots))
     for name in ("last", "door_last", "door_run"):
         tags[name] = NEVER
-    for name in ("visit", "apos", "zone", "lead", "sz"):
+    for name in ("visit", "dpass", "apos", "zone", "lead", "sz"):
         tags[name] = -1
     tags["ss"] = UNSET
     return tags

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.kernels.events import EVENT_DTYPE, REPORT_DTYPE, Events
+from edge.kernels.events import EVENT_DTYPE, REPORT_DTYPE, Events, canonical
 from edge.kernels.kernel import Kernel
 from edge.kernels.params import KernelParams
 from edge.kernels.reference import ReferenceKernel
@@ -49,7 +49,7 @@ def splits(draw: st.DrawFn, reads: Reads) -> tuple[list[int], list[int]]:
 
 def outputs(engine: Kernel | ReferenceKernel) -> tuple[Events, Events, list[int]]:
     """Events, reports and counters of an engine."""
-    return engine.take_events(), engine.take_reports(), list(engine.counters)
+    return canonical(engine.take_events()), engine.take_reports(), list(engine.counters)
 
 
 def _same(a: Events, b: Events) -> None:
