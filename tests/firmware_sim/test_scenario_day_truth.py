@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware_sim.scenario.day_json import DocumentError, from_data, to_data
@@ -163,6 +163,7 @@ def test_a_pallet_left_off_the_truck_is_short() -> None:
     assert truth.counts() == {"matched": 1, "short": 1, "sscc_matched": 1, "sscc_short": 1}
 
 
+@settings(deadline=None, max_examples=60)  # encodes up to 72 tags per example
 @given(expected=st.integers(1, 60), over=st.integers(1, 12), pct=st.sampled_from([0.0, 10.0, 25.0]))
 def test_over_cases_within_tolerance_are_stored_beyond_it_quarantined(
     expected: int, over: int, pct: float
@@ -272,6 +273,7 @@ lines = st.builds(
 )
 
 
+@settings(deadline=None)
 @given(document=asns | lines)
 def test_documents_round_trip_through_plain_data(document: Asn | ReceiptLine) -> None:
     assert from_data(type(document), to_data(document)) == document
