@@ -92,11 +92,15 @@ class DayConfig:
         """Raise ValueError if the configuration cannot be staged."""
         if self.receiving_doors < 1 or self.shipping_doors < 1:
             raise ValueError("the day needs at least one receiving and one shipping door")
+        if self.trucks_per_door < 1 or self.shipments_per_door < 1:
+            raise ValueError("every door needs at least one truck or shipment")
         if self.pallets_per_truck[0] < 2 or self.cases_per_pallet[0] < 2:
             raise ValueError("trucks need 2+ pallets and pallets 2+ cases to stage deviations")
         if self.truck_gap_s <= self.quiet_s:
             raise ValueError("truck_gap_s must exceed quiet_s or sessions of two trucks merge")
         if self.n_items < 2 * self.n_suppliers:
             raise ValueError("need at least two items per supplier")
+        if not 0.0 <= self.appointment_share <= 1.0:
+            raise ValueError("appointment_share must be in [0, 1]")
         if not 0.0 <= self.deviations.dead_case_fraction < 0.5:
             raise ValueError("dead_case_fraction must be in [0, 0.5)")

@@ -371,6 +371,9 @@ def test_more_deviations_when_asked() -> None:
         ({"receiving_doors": 0}, "at least one receiving"),
         ({"pallets_per_truck": (1, 3)}, "2\\+ pallets"),
         ({"n_items": 5}, "two items per supplier"),
+        ({"shipments_per_door": 0}, "at least one truck or shipment"),
+        ({"appointment_share": 1.5}, "appointment_share"),
+        ({"shipping_doors": 1, "receiving_doors": 1}, "cannot stage 2 missing_case"),
         ({"deviations": Deviations(dead_case_fraction=0.7)}, "dead_case_fraction"),
     ],
 )
