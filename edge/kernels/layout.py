@@ -56,6 +56,8 @@ class Layout:
     def reader_index(self, reader: int | str) -> int:
         """Index of a reader given by index or name."""
         if isinstance(reader, str):
+            if reader not in self.reader_names:
+                raise ValueError(f"no reader named {reader!r}")
             return self.reader_names.index(reader)
         if not 0 <= reader < len(self.reader_names):
             raise IndexError(f"no reader {reader}")
