@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query
+from pydantic import BaseModel, Field
 
 from cloud.api.deps import BusDep, LedgerDep, PageDep, SessionDep
 from cloud.api.schemas import ERROR_RESPONSES, PageOut, page_out
 from cloud.enums import ON_HAND_TYPES, LocationType
 from cloud.errors import NotFoundError
 from cloud.ledger import queries
-from cloud.ledger.manual import post_manual
+from cloud.ledger.manual import post_manual, post_manual_batch
 from cloud.ledger.schemas import (
     DiscrepancyOut,
     EpcHistoryOut,
@@ -100,6 +101,18 @@ def post_move(
     """Post a manual move; its reference makes a retry safe (409 already_posted)."""
     move_id = post_manual(session, ledger, body)
     return _posted(session, bus, background, move_id)
+
+
+class ManualBatchIn(BaseModel):
+    """Manual moves posted together: all or none."""
+
+    moves: list[ManualMoveIn] = Field(min_length=1, max_length=10_000)
+
+
+@router.post("/moves/batch", status_code=201)
+def post_moves(session: SessionDep, ledger: LedgerDep, body: ManualBatchIn) -> dict[str, int]:
+    """Post many manual moves in one transaction (e.g. an opening balance)."""
+    return {"posted": len(post_manual_batch(session, ledger, body.moves))}
 
 
 @router.post("/moves/{move_id}/reverse", status_code=201)

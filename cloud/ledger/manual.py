@@ -16,6 +16,17 @@ MANUAL_SOURCE = "manual"
 
 def post_manual(session: Session, ledger: Ledger, data: ManualMoveIn) -> int:
     """Post one manual move; AlreadyPostedError if its reference was used before."""
+    return ledger.post(session, [manual_spec(session, data, "body")])[0]
+
+
+def post_manual_batch(session: Session, ledger: Ledger, moves: list[ManualMoveIn]) -> list[int]:
+    """Post many manual moves atomically (an opening balance, a count's corrections)."""
+    specs = [manual_spec(session, data, f"moves.{i}") for i, data in enumerate(moves)]
+    return ledger.post(session, specs)
+
+
+def manual_spec(session: Session, data: ManualMoveIn, loc: str) -> MoveSpec:
+    """The move a manual request asks for; InvalidError naming loc if it cannot be."""
     if data.reason == MoveReason.REVERSAL:
         raise invalid("reason", "reversals are posted with POST /api/moves/{id}/reverse")
     item: Item = by_key(session, Item.sku, data.item, "item", "item")
@@ -37,5 +48,5 @@ def post_manual(session: Session, ledger: Ledger, data: ManualMoveIn) -> int:
             lot=data.lot,
         )
     except ValueError as exc:
-        raise invalid("body", str(exc)) from None
-    return ledger.post(session, [spec])[0]
+        raise invalid(loc, str(exc)) from None
+    return spec
