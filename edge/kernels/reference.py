@@ -420,3 +420,15 @@ def _best(slots: Iterable[ZoneSlot], exclude: ZoneSlot | None) -> ZoneSlot | Non
 def _evidence(door: DoorSlot) -> float:
     """How strongly a pass crossed a door: the weight of its weaker side."""
     return min(door.sides[0].sw, door.sides[1].sw)
+
+
+def peak_time(
+    t_us: npt.ArrayLike, rssi: npt.ArrayLike, count: npt.ArrayLike, params: KernelParams
+) -> int:
+    """When a set of reads peaked, as the portal times one side of a door: the centroid of
+    the read times weighted by count and 2 ** (rssi / peak_db), from the first read."""
+    t = np.asarray(t_us, dtype=np.int64)
+    weights = params.weights()[[rssi_index(r) for r in np.asarray(rssi).tolist()]]
+    w = weights * np.asarray(count, dtype=np.float64)
+    offset = float(np.sum(w * (t - t[0])) / np.sum(w))
+    return int(t[0]) + math.floor(offset + 0.5)
