@@ -73,6 +73,9 @@ class CloudSettings(BaseSettings):
         2.0, ge=0, description="how far behind a gateway's newest event time its watermark stays"
     )
     ingest_enabled: bool = Field(True, description="consume gateway messages from MQTT")
+    ingest_sites: list[str] = Field(
+        default=[], description="sites whose gateways this service consumes (empty: all)"
+    )
     ingest_batch: int = Field(200, ge=1, le=5000, description="MQTT messages per transaction")
     ingest_inflight: int = Field(
         1000, ge=1, le=65535, description="unacknowledged MQTT messages the broker may send"

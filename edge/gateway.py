@@ -157,12 +157,17 @@ class Gateway:
             outbox_dropped=stats.dropped_total,
             reads_dropped=reads_dropped,
             tags_tracked=len(self.pipeline.epcs),
+            decided_until_ms=_ms(self.pipeline.decided_until_us()),
         )
 
     def publish_health(self) -> None:
         """Send a health report (best effort: not through the outbox)."""
         report = self.health()
         self.publisher.publish_now(Kind.HEALTH, encode(Kind.HEALTH, [report], report.time_ms))
+
+
+def _ms(us: int | None) -> int | None:
+    return None if us is None else us // 1000
 
 
 class GatewayThread:

@@ -107,6 +107,10 @@ class GatewayHealth(WireModel):
     outbox_dropped: Count = Field(description="events dropped because the outbox was full")
     reads_dropped: Count = Field(default=0, description="reads dropped by a full input queue")
     tags_tracked: Count = Field(default=0, description="distinct tags the pipeline holds state for")
+    decided_until_ms: TimeMs | None = Field(
+        default=None,
+        description="every crossing before this time has been decided (event-time watermark)",
+    )
 
 
 class Availability(WireModel):

@@ -94,14 +94,11 @@ class MqttIngest:
         # aiomqtt has no public switch for manual acknowledgement yet (its PR #346): use paho's.
         client._client.manual_ack_set(True)
         async with client:
-            await client.subscribe(self._topic(version), qos=1)
+            topics = self._topics(version)
+            for topic in topics:
+                await client.subscribe(topic, qos=1)
             self._stats.update(connected=True, protocol=version.name)
-            logger.info(
-                "MQTT ingest subscribed to %s on %s:%s",
-                self._topic(version),
-                self._host,
-                self._port,
-            )
+            logger.info("MQTT ingest subscribed to %s on %s:%s", topics, self._host, self._port)
             await self._consume(client)
 
     def _client(self, version: aiomqtt.ProtocolVersion) -> aiomqtt.Client:
@@ -117,11 +114,12 @@ class MqttIngest:
             properties=properties, keepalive=30,
         )  # fmt: skip
 
-    def _topic(self, version: aiomqtt.ProtocolVersion) -> str:
-        everything = subscription()
+    def _topics(self, version: aiomqtt.ProtocolVersion) -> list[str]:
+        sites: list[str | None] = [*self.settings.ingest_sites] or [None]
+        filters = [subscription(site=site) for site in sites]
         if version is aiomqtt.ProtocolVersion.V5:
-            return shared_subscription(self.settings.mqtt_group, everything)
-        return everything
+            return [shared_subscription(self.settings.mqtt_group, f) for f in filters]
+        return filters
 
     async def _consume(self, client: aiomqtt.Client) -> None:
         batch: list[aiomqtt.Message] = []

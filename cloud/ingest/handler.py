@@ -33,6 +33,8 @@ from protocol.topics import GatewayTopic, Kind, TopicError, parse
 logger = logging.getLogger(__name__)
 
 APPLIED_KINDS = (Kind.PORTAL, Kind.PRESENCE)
+# Default portal max_pass plus quiet time: how far a gateway's decisions may trail its clock.
+LEGACY_DECISION_LAG = timedelta(seconds=35)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +155,14 @@ class IngestHandler:
             at = ms_to_datetime(event.time_ms)
             if gateway.health_at is None or at >= gateway.health_at:
                 gateway.health, gateway.health_at = event.model_dump(mode="json"), at
-            if event.outbox_depth == 0:  # caught up: everything it decided until now has arrived
-                self._advance(gateway, at)
+            if event.outbox_depth == 0:  # caught up: all it decided is on its way to us
+                self._advance(gateway, self._decided_until(event))
+
+    def _decided_until(self, report: GatewayHealth) -> datetime:
+        if report.decided_until_ms is not None:
+            return ms_to_datetime(report.decided_until_ms)
+        # A gateway that does not say: assume its longest pass could still be undecided.
+        return ms_to_datetime(report.time_ms) - LEGACY_DECISION_LAG
 
     def _advance(self, gateway: Gateway, at: datetime) -> None:
         mark = at - self.rules.watermark_grace
@@ -192,7 +200,6 @@ class IngestHandler:
         by_door: defaultdict[str, list[PortalEvent]] = defaultdict(list)
         for event in events:
             by_door[event.door].append(event)
-            self._advance(gateway, ms_to_datetime(event.time_ms))
         for door, at_door in by_door.items():
             point = tx.lookup.read_point(gateway, door)
             if point is None:

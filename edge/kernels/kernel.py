@@ -79,6 +79,19 @@ class Kernel:
             start = jit.process_reads(cols, start, self.s, self.rules)
             self._make_room()
 
+    def open_pass_floor(self) -> int | None:
+        """First read of the oldest open pass that may still become a crossing, or None.
+
+        Passes already too long (parked) cannot, so they do not hold the floor back.
+        """
+        visits = self.s.visits
+        open_ = visits[visits["tag"] >= 0]
+        longest = self.p.max_pass_us
+        door_last = self.s.tags["door_last"][open_["tag"]]
+        live = (door_last - open_["first"] <= longest) & (open_["first"] - open_["run"] <= longest)
+        firsts = open_["first"][live]
+        return int(firsts.min()) if len(firsts) else None
+
     def advance(self, now_us: int) -> None:
         """Promise no read before now_us will come: decide what that makes final."""
         while not jit.advance(self.s, self.rules, int(now_us)):

@@ -94,6 +94,7 @@ class Pipeline:
         self._pending: list[tuple[npt.NDArray[np.generic], ...]] = []
         self._counts = dict.fromkeys(PIPELINE_COUNTERS, 0)
         self._reports: list[ev.Events] = []
+        self._watermark: int | None = None
 
     @property
     def counters(self) -> dict[str, int]:
@@ -144,9 +145,25 @@ class Pipeline:
     def advance(self, now_us: int) -> list[Decision]:
         """Decide what is final once reads up to now_us - lateness have all arrived."""
         watermark = now_us - self.lateness_us
+        self._watermark = watermark
         self._feed(watermark)
         self.kernel.advance(watermark)
         return self._decisions()
+
+    def decided_until_us(self) -> int | None:
+        """Gateway time before which every crossing is decided: no later event will be older.
+
+        None before the first advance. Reads still queued (newer than the watermark) and passes
+        still open hold it back, since the crossings they become can be no earlier.
+        """
+        if self._watermark is None:
+            return None
+        floors = [self._watermark]
+        floors += [int(p[0].min()) for p in self._pending if len(p[0])]
+        floor = self.kernel.open_pass_floor()
+        if floor is not None:
+            floors.append(floor)
+        return min(floors)
 
     def flush(self) -> list[Decision]:
         """At shutdown: feed every queued read and decide the open cycle and all passes."""

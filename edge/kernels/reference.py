@@ -157,6 +157,21 @@ class ReferenceKernel:
         for t, z, g, r, c in zip(*columns, strict=True):
             self._read(Read(t, z, g, r, c))
 
+    def open_pass_floor(self) -> int | None:
+        """First read of the oldest open pass that may still become a crossing, or None.
+
+        Passes already too long (parked) cannot, so they do not hold the floor back.
+        """
+        longest = self.p.max_pass_us
+        firsts = [
+            t.visit.first
+            for t in self.tags.values()
+            if t.visit is not None
+            and t.door_last - t.visit.first <= longest
+            and t.visit.first - t.visit.run <= longest
+        ]
+        return min(firsts) if firsts else None
+
     def advance(self, now_us: int) -> None:
         """Promise no read before now_us will come: decide what that makes final."""
         if self.started:

@@ -1,0 +1,1 @@
+"""Rehearsals: emulated hardware, gateways and the cloud wired together on one machine."""
