@@ -99,10 +99,10 @@ def _report(a: State, r: Rules, g: int, k: int, end: int) -> None:
 
 @_hot
 def _find_slot(rec: Any, z: int) -> int:
-    for k in range(rec.sz.shape[0]):
-        if rec.sz[k] == z:
-            return k
-    return -1
+    found = -1  # without early exits: which slot matches is hard to predict
+    for k in range(rec.sz.shape[0] - 1, -1, -1):
+        found = k if rec.sz[k] == z else found
+    return found
 
 
 @_hot

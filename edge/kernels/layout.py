@@ -76,7 +76,8 @@ def normalise_epc(epc: str | bytes) -> str:
     """EPC as upper-case hex, from hex text or raw bytes."""
     if isinstance(epc, bytes | bytearray):
         return bytes(epc).hex().upper()
-    return epc.strip().upper()
+    key = epc.strip().upper()
+    return epc if key == epc else key  # keep the caller's string: no second copy held
 
 
 class EpcTable:
