@@ -126,10 +126,8 @@ Events = npt.NDArray[np.void]
 
 
 def in_time_order(events: Events) -> Events:
-    """Events by time, then kind, tag and place (a stable sort: ties keep their order)."""
-    keys = [events[name] for name in ("place", "tag", "kind")]
-    key_time = events[events.dtype.names[0]] if events.dtype.names else events
-    ordered: Events = events[np.lexsort([*keys, key_time])]
+    """Events by time; ties keep the order they were decided in (a stable sort)."""
+    ordered: Events = events[np.argsort(events["t_us"], kind="stable")]
     return ordered
 
 

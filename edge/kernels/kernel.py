@@ -110,7 +110,7 @@ class Kernel:
         self._drain()
 
     def take_events(self) -> Events:
-        """Events decided since the last call, by time (then kind, tag, place)."""
+        """Events decided since the last call, by time (ties in the order decided)."""
         self._drain()
         out = np.concatenate(self._events) if self._events else np.zeros(0, EVENT_DTYPE)
         self._events.clear()

@@ -4,7 +4,7 @@ push() takes one reader report at a time: it interns EPCs, maps (reader, antenna
 de-skews reader times onto the gateway clock and queues the reads. advance(now_us) feeds the
 kernel every queued read older than now_us - lateness (merged across readers in time order),
 then decides what that watermark makes final. Decisions come back as small frozen dataclasses
-in time order (then kind, tag, place); times are gateway-clock µs. No I/O happens here.
+in time order; times are gateway-clock µs. No I/O happens here.
 """
 
 from __future__ import annotations

@@ -190,7 +190,7 @@ class ReferenceKernel:
                 self._close_visit(g, tag)
 
     def take_events(self) -> Events:
-        """Events decided since the last call, by time (then kind, tag, place)."""
+        """Events decided since the last call, by time (ties in the order decided)."""
         out = np.array(self._events, dtype=ev.EVENT_DTYPE)
         self._events.clear()
         return ev.in_time_order(out)
