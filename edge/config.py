@@ -118,7 +118,9 @@ class ZoneConfig(StrictModel):
 class PortalConfig(StrictModel):
     """How reads at door zones become portal crossings."""
 
-    quiet_ms: int = Field(1500, ge=50, description="silence at all doors that ends a pass")
+    quiet_ms: int = Field(
+        1500, ge=50, description="silence at all doors that ends a pass; at most depart_ms"
+    )
     max_pass_ms: int = Field(
         30_000,
         ge=1000,
