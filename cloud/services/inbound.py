@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cloud.domain import receiving as rcv
@@ -50,18 +50,25 @@ def record_arrivals(
     events: Sequence[PortalEvent],
     rules: ReceivingRules,
 ) -> int:
-    """Add portal events at a receiving door to its session (opening one if needed)."""
+    """Add portal events at a receiving door to its sessions, in event time.
+
+    A session is a run of events at one door with no gap longer than the quiet time. Events
+    arrive roughly, not strictly, in time order (a long pass is decided after a short later
+    one), so an event may join a session from either end, and one that bridges two open
+    sessions merges them.
+    """
     session.execute(select(ReadPoint.id).where(ReadPoint.id == point.id).with_for_update())
-    current = _open_session(session, point)
+    open_ = _open_sessions(session, point)
     for event in sorted(events, key=lambda e: e.time_ms):
         at = ms_to_datetime(event.time_ms)
-        if current is None or not _joins(current, at, rules.quiet):
-            current = ReceivingSession(read_point_id=point.id, opened_at=at, last_read_at=at)
-            session.add(current)
-            session.flush()
-        current.last_read_at = max(current.last_read_at, at)
-        current.opened_at = min(current.opened_at, at)
-        session.add(_session_read(lookup, current, event, at))
+        joined = [rs for rs in open_ if _joins(rs, at, rules.quiet)]
+        target = _merge(session, joined) if joined else _new_session(session, point, at)
+        if target not in open_:
+            open_.append(target)
+        open_ = [rs for rs in open_ if rs.status == SessionStatus.OPEN.value]
+        target.last_read_at = max(target.last_read_at, at)
+        target.opened_at = min(target.opened_at, at)
+        session.add(_session_read(lookup, target, event, at))
     return len(events)
 
 
@@ -69,12 +76,33 @@ def _joins(current: ReceivingSession, at: datetime, quiet: timedelta) -> bool:
     return current.opened_at - quiet <= at <= current.last_read_at + quiet
 
 
-def _open_session(session: Session, point: ReadPoint) -> ReceivingSession | None:
+def _open_sessions(session: Session, point: ReadPoint) -> list[ReceivingSession]:
     query = select(ReceivingSession).where(
         ReceivingSession.read_point_id == point.id,
         ReceivingSession.status == SessionStatus.OPEN.value,
     )
-    return session.scalars(query.order_by(ReceivingSession.last_read_at.desc())).first()
+    return list(session.scalars(query.order_by(ReceivingSession.opened_at)))
+
+
+def _new_session(session: Session, point: ReadPoint, at: datetime) -> ReceivingSession:
+    rs = ReceivingSession(read_point_id=point.id, opened_at=at, last_read_at=at)
+    session.add(rs)
+    session.flush()
+    return rs
+
+
+def _merge(session: Session, joined: list[ReceivingSession]) -> ReceivingSession:
+    """Fold every session an event bridges into the earliest; the others end as cancelled."""
+    keep, *others = sorted(joined, key=lambda rs: (rs.opened_at, rs.id))
+    for other in others:
+        session.execute(
+            update(SessionRead).where(SessionRead.session_id == other.id).values(session_id=keep.id)
+        )
+        keep.opened_at = min(keep.opened_at, other.opened_at)
+        keep.last_read_at = max(keep.last_read_at, other.last_read_at)
+        other.status = SessionStatus.CANCELLED.value
+        logger.info("receiving session %s merged into %s", other.id, keep.id)
+    return keep
 
 
 def _session_read(

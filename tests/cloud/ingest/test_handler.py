@@ -174,3 +174,21 @@ def test_bad_messages_are_dead_lettered_and_the_good_ones_applied(handler: Inges
         reasons = list(session.scalars(select(DeadLetter.reason).order_by(DeadLetter.id)))
     for (_, expected), reason in zip(bad, reasons, strict=True):
         assert expected in reason
+
+
+def test_late_long_pass_bridges_two_sessions_into_one_receipt(
+    client: ApiClient, handler: IngestHandler
+) -> None:
+    # Pallet 2's pass was long, so its events come after pallet 1's and 3's, which are more than
+    # the 10 s quiet time apart (0-2 s and 16-17 s): two sessions until pallet 2 (8-11 s) arrives.
+    first = portal([pallet(1), case(1), case(2)], "d1", "in", T0)
+    last = portal([case(6), case(7)], "d1", "in", T0 + timedelta(seconds=16))
+    middle = portal([pallet(2), case(3), case(4), case(5)], "d1", "in", T0 + timedelta(seconds=8))
+    feed(handler, first, last)
+    feed(handler, middle)
+    feed(handler, health(T0 + timedelta(seconds=60)))
+    assert [topic for topic, _ in handler.close_due().notices] == ["receipt.posted"]
+    (receipt,) = client.get("/api/receipts").json()["items"]
+    assert receipt["summary"] == {"matched": 10}
+    sessions = client.get("/api/receiving-sessions").json()["items"]
+    assert sorted(s["status"] for s in sessions) == ["cancelled", "closed"]

@@ -61,10 +61,11 @@ def portal(
 
 
 def health(at: datetime, depth: int = 0) -> Message:
-    """A caught-up (depth 0) health report at a given gateway time."""
+    """A health report: caught up (depth 0) with every crossing before `at` decided."""
     report = GatewayHealth(
         id=make_event_id(GATEWAY, Kind.HEALTH, ms(at)), time_ms=ms(at), uptime_s=60.0,
         version="test", events_produced=0, outbox_depth=depth, outbox_dropped=0,
+        decided_until_ms=ms(at),
     )  # fmt: skip
     return Message(gateway_topic(SITE, GATEWAY, Kind.HEALTH), encode(Kind.HEALTH, [report], ms(at)))
 
