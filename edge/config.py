@@ -126,7 +126,9 @@ class PortalConfig(StrictModel):
         ge=1000,
         description="a pass this long, or after this long of door reads, is a parked tag",
     )
-    min_peak_rssi: float = Field(-80.0, description="weaker passes are strays, dBm")
+    min_peak_rssi: float = Field(
+        -80.0, description="a pass whose outside or inside peak is weaker is a stray, dBm"
+    )
     cross_read_margin_db: float = Field(
         3.0, ge=0, description="a neighbour door must be this much weaker to lose the tag"
     )

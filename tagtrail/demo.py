@@ -1,4 +1,4 @@
-"""`tagtrail demo`: a dock-door rehearsal on embedded defaults, printing what crosses the doors."""
+"""`tagtrail demo`: a working day at the dock, end to end on embedded defaults."""
 
 from __future__ import annotations
 
@@ -7,108 +7,118 @@ import contextlib
 import dataclasses
 import logging
 import socket
-import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from firmware_sim.scenario.types import Scenario
+    from firmware_sim.scenario.day import DayScenario
 
 logger = logging.getLogger(__name__)
 
-SITE = "demo"
+DEFAULT_WORKDIR = Path("var/demo")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `demo` subcommand."""
     parser = commands.add_parser(
         "demo",
-        help="run a dock-door rehearsal end to end on embedded defaults",
+        help="rehearse a dock day end to end on embedded defaults",
         description=(
-            "Emulated LLRP readers play a seeded dock-door scenario; an edge gateway reads "
-            "them through sllurp, decides portal events and delivers them over MQTT (an "
-            "embedded broker unless --mqtt is given). Events print as they arrive; at the end "
-            "they are scored against what physically happened."
+            "A seeded day at a distribution centre: trucks unloaded against ASNs and shipments "
+            "loaded against pick lists, played by emulated LLRP readers, read by two edge "
+            "gateways through sllurp, delivered over MQTT (an embedded broker unless --mqtt) to "
+            "the cloud service (SQLite unless --db), which posts goods receipts, verifies "
+            "shipments and keeps the stock ledger. Progress prints as it happens; at the end "
+            "the result is scored against what physically happened and the API stays up."
         ),
     )
     parser.add_argument("--seed", type=int, default=7, help="scenario seed (default 7)")
-    parser.add_argument(
-        "--duration", type=float, default=120.0, help="scenario length, seconds (default 120)"
-    )
     parser.add_argument("--mqtt", help="use this broker (mqtt://host:port) instead of one built in")
-    parser.add_argument("--workdir", type=Path, help="where the outbox lives (default: temporary)")
+    parser.add_argument("--db", help="database URL (default: SQLite in the work directory)")
+    parser.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="outboxes, database")
+    parser.add_argument("--exit", action="store_true", help="stop at the end instead of serving")
+    parser.add_argument(
+        "--doors",
+        action="store_true",
+        help="only the doors: one gateway on the dock scenario, portal events printed",
+    )
     parser.set_defaults(handler=_run, default_log_level="WARNING")
 
 
 def _run(args: argparse.Namespace) -> int:
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    with _broker(args.mqtt) as mqtt_url:
+        if args.doors:
+            return _doors(args, mqtt_url)
+        return _day(args, mqtt_url)
+
+
+def _doors(args: argparse.Namespace, mqtt_url: str) -> int:
     from firmware_sim.scenario.dock import DockConfig, build_dock
     from firmware_sim.scenario.traffic import Traffic
+    from tagtrail.rehearsal.doors import rehearse_doors
 
-    traffic = dataclasses.replace(Traffic(), duration_s=args.duration, trip_interval_s=20.0)
-    print(f"building the dock scenario (seed {args.seed}, {args.duration:.0f} s) ...", flush=True)
-    scenario = build_dock(DockConfig(traffic=traffic), args.seed)
-    with _workdir(args.workdir) as workdir, _broker(args.mqtt) as mqtt_url:
-        return _rehearse(scenario, workdir, mqtt_url)
+    traffic = dataclasses.replace(Traffic(), duration_s=120.0, trip_interval_s=20.0)
+    print(f"building the dock scenario (seed {args.seed}) ...", flush=True)
+    return rehearse_doors(
+        build_dock(DockConfig(traffic=traffic), args.seed), args.workdir, mqtt_url
+    )
 
 
-def _rehearse(scenario: Scenario, workdir: Path, mqtt_url: str) -> int:
-    from edge.gateway import Gateway
-    from firmware_sim.llrp.fleet import EmulatorThread, ReaderFleet
-    from firmware_sim.scenario.gateway_config import gateway_config_for
-    from firmware_sim.scenario.score import score_portal
-    from protocol.messages import PortalEvent
-    from tagtrail.watch import PortalWatch, portal_line
+def _day(args: argparse.Namespace, mqtt_url: str) -> int:
+    from firmware_sim.scenario.day import build_day
+    from firmware_sim.scenario.day_config import DayConfig
+    from tagtrail.rehearsal.console import Progress, stock_report
+    from tagtrail.rehearsal.day import Wiring, rehearse
 
-    events: list[PortalEvent] = []
-
-    def show(event: PortalEvent) -> None:
-        events.append(event)
-        print(portal_line(event), flush=True)
-
-    with EmulatorThread(ReaderFleet(scenario, base_port=0)) as emulators:
-        config = gateway_config_for(
-            scenario,
-            site=SITE,
-            gateway="dock",
-            ports=emulators.fleet.ports,
-            mqtt_url=mqtt_url,
-            outbox_path=workdir / "outbox.sqlite",
-        )
-        watch = PortalWatch(mqtt_url, SITE, show)
-        watch.start()
-        gateway = Gateway(config)
-        stop = threading.Event()
-        runner = threading.Thread(target=gateway.run, args=(stop,), name="gateway", daemon=True)
-        print(f"{len(config.readers)} emulated readers, gateway -> {mqtt_url}; playing ...")
-        runner.start()
-        try:
-            emulators.run(emulators.fleet.wait_finished(), timeout=scenario_seconds(scenario) * 3)
-        finally:
-            stop.set()
-            runner.join(60)
-            time.sleep(1.0)  # let the last acknowledged messages reach the watcher
-            watch.stop()
-    score = score_portal(events, scenario.truth)
-    print(f"\n{len(events)} portal events. Against the scenario's ground truth: {score.summary()}")
+    print(f"building the day (seed {args.seed}) ...", flush=True)
+    day = build_day(DayConfig(), args.seed)
+    _fresh(args.workdir)
+    db = args.db or f"sqlite:///{args.workdir.resolve()}/cloud.sqlite"
+    wiring = Wiring(mqtt_url=mqtt_url, db_url=db, http_port=args.port, workdir=args.workdir)
+    _intro(day)
+    with rehearse(day, wiring) as rehearsal:
+        print(f"cloud API on http://127.0.0.1:{args.port}/docs; playing the day ...\n", flush=True)
+        progress = Progress(rehearsal.api)
+        progress.start()
+        rehearsal.wait_played(timeout=day.duration_s * 3 + 120)
+        settled = rehearsal.wait_settled(timeout=120)
+        progress.stop()
+        score = rehearsal.score()
+        print("\nstock at the end of the day:\n" + "\n".join(stock_report(rehearsal.api)))
+        print("\nagainst what physically happened:\n" + score.summary())
+        if not settled:
+            print("(some doors had not gone quiet when the rehearsal ended)")
+        if not args.exit:
+            _serve_until_interrupted(args.port)
     return 0
 
 
-def scenario_seconds(scenario: Scenario) -> float:
-    """Length of a scenario in seconds."""
-    return (scenario.end_us - scenario.start_us) / 1e6
+def _intro(day: DayScenario) -> None:
+    plan = day.plan
+    print(
+        f"{len(plan.asns)} inbound trucks with ASNs, {len(plan.shipments)} outbound shipments, "
+        f"{len(plan.read_points)} doors on {len(plan.gateways)} gateways, "
+        f"about {day.duration_s / 60:.1f} minutes of dock time",
+        flush=True,
+    )
 
 
-@contextlib.contextmanager
-def _workdir(path: Path | None) -> Iterator[Path]:
-    if path is not None:
-        path.mkdir(parents=True, exist_ok=True)
-        yield path
-        return
-    with tempfile.TemporaryDirectory(prefix="tagtrail-demo-") as tmp:
-        yield Path(tmp)
+def _serve_until_interrupted(port: int) -> None:
+    print(f"\nthe API stays up on http://127.0.0.1:{port}/docs -- Ctrl+C to stop", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)
+
+
+def _fresh(workdir: Path) -> None:
+    # A rehearsal starts from an empty ledger and empty outboxes.
+    for pattern in ("*.sqlite", "*.sqlite-wal", "*.sqlite-shm"):
+        for path in workdir.glob(pattern):
+            path.unlink()
 
 
 @contextlib.contextmanager

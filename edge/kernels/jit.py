@@ -411,7 +411,9 @@ def _door_winner(a: State, r: Rules, vis: Any) -> int:
 def _direction(a: State, r: Rules, vis: Any, k: int) -> None:
     dp = a.doors[k]
     n, peak = dp.n[0] + dp.n[1], max(dp.peak[0], dp.peak[1])
-    if n < r.pi[P_MIN_READS] or dp.n[0] == 0 or dp.n[1] == 0 or peak < r.pf[F_MIN_PEAK]:
+    # Both sides must be heard well: one faint read through the door is not a crossing.
+    weak = min(dp.peak[0], dp.peak[1]) < r.pf[F_MIN_PEAK]
+    if n < r.pi[P_MIN_READS] or dp.n[0] == 0 or dp.n[1] == 0 or weak:
         a.cnt[C_STRAY] += 1
         return
     c_out, c_in = dp.swt[0] / dp.sw[0], dp.swt[1] / dp.sw[1]

@@ -27,7 +27,8 @@ centroid of read times. When a pass ends it is decided:
 - door: the crossing evidence of a door is the weight of its weaker side (one-sided doors
   have none); the strongest door (ties: read first) wins if its evidence is margin_factor
   times every other door's (the others are cross-reads), else the pass is ambiguous;
-- stray: fewer than min_reads, read on one side only, or peak below min_peak_rssi;
+- stray: fewer than min_reads, read on one side only, or either side's peak below
+  min_peak_rssi (one faint read through the door is not a crossing);
 - direction: IN if the inside centroid comes after the outside one; crossing time: midway
   between the two centroids.
 """
@@ -408,7 +409,8 @@ class ReferenceKernel:
         out, inside = slot.sides
         n = out.n + inside.n
         peak = max(out.peak, inside.peak)
-        if n < self.p.min_reads or out.n == 0 or inside.n == 0 or peak < self.p.min_peak_rssi:
+        weak = min(out.peak, inside.peak) < self.p.min_peak_rssi
+        if n < self.p.min_reads or out.n == 0 or inside.n == 0 or weak:
             self.counters[ev.C_STRAY] += 1
             return
         c_out, c_in = out.swt / out.sw, inside.swt / inside.sw

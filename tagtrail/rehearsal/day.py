@@ -52,6 +52,7 @@ def cloud_settings(day: DayScenario, wiring: Wiring) -> CloudSettings:
         over_receipt_tolerance_pct=day.plan.over_tolerance_pct,
         shipment_auto_confirm="always",  # the trucks leave: ship what was loaded, flag the rest
         ingest_tick_s=0.5,
+        ingest_sites=[day.plan.site],
     )
 
 

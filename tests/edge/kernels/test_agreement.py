@@ -43,7 +43,8 @@ def splits(draw: st.DrawFn, reads: Reads) -> tuple[list[int], list[int]]:
     marks = []
     for cut in cuts:
         low, high = int(reads.t[cut - 1]), int(reads.t[cut])
-        marks.append(draw(st.integers(low - 200_000, high)))
+        # Disordered streams may step back in time at a cut: keep the range non-empty.
+        marks.append(draw(st.integers(min(low, high) - 200_000, high)))
     return cuts, marks
 
 
