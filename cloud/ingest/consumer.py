@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiomqtt
+import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -47,6 +48,7 @@ class MqttIngest:
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 1883
         self._client_id = settings.mqtt_client_id or f"tagtrail-cloud-{socket.gethostname()}"
         self._tasks: list[asyncio.Task[None]] = []
+        self._work: set[asyncio.Future[Outcome]] = set()  # database work running on threads
         self._stats: dict[str, Any] = {"connected": False, "protocol": None, "messages": 0}
         self._stats.update({"applied": 0, "duplicates": 0, "dead_letters": 0, "reconnects": 0})
 
@@ -62,6 +64,14 @@ class MqttIngest:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        # A transaction already running on a thread finishes before the engine goes away.
+        await asyncio.gather(*self._work, return_exceptions=True)
+
+    async def _offload(self, work: Callable[[], Outcome]) -> Outcome:
+        future = asyncio.ensure_future(asyncio.to_thread(work))
+        self._work.add(future)
+        future.add_done_callback(self._work.discard)
+        return await asyncio.shield(future)
 
     def health(self) -> dict[str, Any]:
         """Counters for /readyz."""
@@ -84,6 +94,9 @@ class MqttIngest:
                 logger.warning("MQTT ingest: %s", exc)
             except aiomqtt.MqttError as exc:
                 logger.warning("MQTT ingest disconnected: %s", exc)
+            except (OSError, ValueError, RuntimeError):
+                # Whatever ends one connection must not end the consumer: log it, back off.
+                logger.exception("MQTT ingest session failed")
             self._stats["connected"] = False
             self._stats["reconnects"] += 1
             delay = 0.5 if time.monotonic() - started > 30 else min(delay * 2, 30.0)
@@ -110,7 +123,8 @@ class MqttIngest:
             properties.ReceiveMaximum = self.settings.ingest_inflight
         return aiomqtt.Client(
             self._host, self._port, identifier=self._client_id, protocol=version,
-            clean_session=None if v5 else False, clean_start=False,
+            clean_session=None if v5 else False,
+            clean_start=False if v5 else mqtt.MQTT_CLEAN_START_FIRST_ONLY,  # v3.1.1: paho default
             properties=properties, keepalive=30,
         )  # fmt: skip
 
@@ -137,7 +151,7 @@ class MqttIngest:
 
     async def _apply(self, client: aiomqtt.Client, batch: list[aiomqtt.Message]) -> None:
         incoming = [Incoming(str(m.topic), _bytes(m.payload)) for m in batch]
-        outcome = await asyncio.to_thread(self.handler.handle, incoming)
+        outcome = await self._offload(lambda: self.handler.handle(incoming))
         for message in batch:
             client._client.ack(message.mid, message.qos)  # only now: the effect is committed
         self._count(outcome, len(batch))
@@ -153,7 +167,7 @@ class MqttIngest:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.settings.ingest_tick_s)
-            await _logged(asyncio.to_thread(self.handler.close_due), self._count_tick)
+            await _logged(self._offload(self.handler.close_due), self._count_tick)
 
     def _count_tick(self, outcome: Outcome) -> None:
         for topic, data in outcome.notices:

@@ -7,17 +7,13 @@ fails the run; elsewhere the database tests run on SQLite only.
 
 from __future__ import annotations
 
-import functools
-import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.app import create_app
@@ -26,11 +22,9 @@ from cloud.store import migrate
 from cloud.store.engine import make_engine, make_session_factory
 from cloud.store.models import Base
 from tests.cloud.api.client import ApiClient, running
+from tests.support.postgres import ADMIN_URL, fresh_database
+from tests.support.postgres import reachable as postgres_reachable
 from tests.support.services import in_ci
-
-PG_ADMIN_URL = os.environ.get(
-    "TAGTRAIL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @dataclass
@@ -49,23 +43,11 @@ class Database:
         return CloudSettings.model_validate({"secret_key": "test-secret-" + "x" * 32, **values})
 
 
-@functools.cache
-def _postgres_reachable() -> bool:
-    engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 2})
-    try:
-        with engine.connect():
-            return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that uses `database` once per available backend."""
     if "database" in metafunc.fixturenames:
         backends = ["sqlite"]
-        if in_ci() or _postgres_reachable():
+        if in_ci() or postgres_reachable():
             backends.append("postgresql")
         metafunc.parametrize("backend", backends, scope="session")
 
@@ -90,22 +72,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database of this test session, migrated to head, dropped at the end."""
-    if not _postgres_reachable():
-        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} and CI=true requires it")
-    name = f"tagtrail_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    if not postgres_reachable():
+        pytest.fail(f"PostgreSQL is not reachable at {ADMIN_URL} and CI=true requires it")
+    with fresh_database() as url:
         engine = make_engine(CloudSettings(db_url=url))
         migrate.upgrade(engine)
         engine.dispose()
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

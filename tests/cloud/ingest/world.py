@@ -42,7 +42,12 @@ class Message:
 
 
 def portal(
-    epcs: list[str], door: str, direction: str, start: datetime, step_s: float = 1.0
+    epcs: list[str],
+    door: str,
+    direction: str,
+    start: datetime,
+    step_s: float = 1.0,
+    site: str = SITE,
 ) -> Message:
     """One batch of portal events, one EPC per step."""
     events = []
@@ -55,34 +60,33 @@ def portal(
                 first_ms=t - 500, last_ms=t + 500, reads=20, peak_rssi=-45.0,
             )
         )  # fmt: skip
-    return Message(
-        gateway_topic(SITE, GATEWAY, Kind.PORTAL), encode(Kind.PORTAL, events, events[-1].time_ms)
-    )
+    payload = encode(Kind.PORTAL, events, events[-1].time_ms)
+    return Message(gateway_topic(site, GATEWAY, Kind.PORTAL), payload)
 
 
-def health(at: datetime, depth: int = 0) -> Message:
+def health(at: datetime, depth: int = 0, site: str = SITE) -> Message:
     """A health report: caught up (depth 0) with every crossing before `at` decided."""
     report = GatewayHealth(
         id=make_event_id(GATEWAY, Kind.HEALTH, ms(at)), time_ms=ms(at), uptime_s=60.0,
         version="test", events_produced=0, outbox_depth=depth, outbox_dropped=0,
         decided_until_ms=ms(at),
     )  # fmt: skip
-    return Message(gateway_topic(SITE, GATEWAY, Kind.HEALTH), encode(Kind.HEALTH, [report], ms(at)))
+    return Message(gateway_topic(site, GATEWAY, Kind.HEALTH), encode(Kind.HEALTH, [report], ms(at)))
 
 
-def build(client: ApiClient) -> None:
+def build(client: ApiClient, site: str = SITE) -> None:
     """Master data, an ASN of two pallets at door d1, opening stock and a shipment at d2."""
     ok = {200, 201}
-    door = {"site": SITE, "gateway": GATEWAY}
+    door = {"site": site, "gateway": GATEWAY}
     under = {"parent": "DC"}
     posts = [
-        ("/api/sites", {"code": SITE, "name": "DC"}),
-        ("/api/locations", {"code": "DC", "name": "DC", "type": "storage", "site": SITE}),
-        ("/api/locations", {"code": "DC/Q", "name": "Q", "type": "quarantine", "site": SITE}),
+        ("/api/sites", {"code": site, "name": "DC"}),
+        ("/api/locations", {"code": "DC", "name": "DC", "type": "storage", "site": site}),
+        ("/api/locations", {"code": "DC/Q", "name": "Q", "type": "quarantine", "site": site}),
         ("/api/locations", {"code": "DC/IN1", "name": "In", "type": "receiving_dock"} | under),
         ("/api/locations", {"code": "DC/OUT2", "name": "Out", "type": "shipping_dock"} | under),
         ("/api/locations", {"code": "ADJ", "name": "Adjustments", "type": "loss"}),
-        ("/api/gateways", {"site": SITE, "code": GATEWAY}),
+        ("/api/gateways", {"site": site, "code": GATEWAY}),
         ("/api/read-points", {**door, "door": "d1", "location": "DC/IN1", "role": "receiving"}),
         ("/api/read-points", {**door, "door": "d2", "location": "DC/OUT2", "role": "shipping"}),
         ("/api/items", {"sku": "A", "gtin": gtin_of(case(1))}),
@@ -95,7 +99,7 @@ def build(client: ApiClient) -> None:
         assert response.status_code in ok, (url, response.json())
     hour = timedelta(hours=1)
     asn = {
-        "number": "ASN-1", "supplier": "SUP", "door": f"{SITE}/{GATEWAY}/d1",
+        "number": "ASN-1", "supplier": "SUP", "door": f"{site}/{GATEWAY}/d1",
         "window_start": (T0 - hour).isoformat(), "window_end": (T0 + hour).isoformat(),
         "pallets": [
             {"sscc": sscc_of(pallet(1)), "lines": [{"epc": case(n)} for n in range(1, 6)]},
@@ -109,7 +113,7 @@ def build(client: ApiClient) -> None:
         response = client.post("/api/moves", json=move)
         assert response.status_code == 201, response.json()
     shipment = {
-        "number": "SH-1", "customer": "CUS", "door": f"{SITE}/{GATEWAY}/d2",
+        "number": "SH-1", "customer": "CUS", "door": f"{site}/{GATEWAY}/d2",
         "planned_at": T0.isoformat(),
         "lines": [{"epc": case(n), "sscc": sscc_of(pallet(9))} for n in range(100, 104)],
     }  # fmt: skip

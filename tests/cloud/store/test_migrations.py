@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, make_url, text
+from sqlalchemy import Engine, inspect
 
 from cloud.settings import CloudSettings
 from cloud.store import migrate
 from cloud.store.engine import make_engine
 from cloud.store.models import Base
-from tests.cloud.conftest import PG_ADMIN_URL, Database
+from tests.cloud.conftest import Database
+from tests.support.postgres import fresh_database
 
 
 @pytest.fixture
@@ -26,19 +26,12 @@ def empty_engine(database: Database, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    name = f"tagtrail_empty_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(CloudSettings(db_url=url))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database() as url:
+        engine = make_engine(CloudSettings(db_url=url))
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _diff(engine: Engine) -> list[object]:
