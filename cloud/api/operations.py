@@ -60,6 +60,7 @@ class ReceiptOut(BaseModel):
 
     id: int
     session_id: int
+    door: str = Field(description="read point of the session, site/gateway/door")
     asn_id: int | None
     po_id: int | None
     posted_at: datetime | None
@@ -72,7 +73,8 @@ class ReceiptOut(BaseModel):
         cases = [line for line in receipt.lines if line.sscc is None]
         lines = [ReceiptLineOut.model_validate(line) for line in receipt.lines]
         return cls(
-            id=receipt.id, session_id=receipt.session_id, asn_id=receipt.asn_id,
+            id=receipt.id, session_id=receipt.session_id, door=receipt.session.read_point.ref,
+            asn_id=receipt.asn_id,
             po_id=receipt.po_id, posted_at=receipt.posted_at,
             summary=dict(Counter(line.status for line in cases)),
             lines=lines if with_lines else [],
@@ -84,7 +86,14 @@ def list_receipts(
     session: SessionDep, page: PageDep, asn_id: Annotated[int | None, Query()] = None
 ) -> PageOut[ReceiptOut]:
     """Goods receipts, newest first."""
-    query = select(Receipt).options(selectinload(Receipt.lines)).order_by(Receipt.id.desc())
+    query = (
+        select(Receipt)
+        .options(
+            selectinload(Receipt.lines),
+            selectinload(Receipt.session).joinedload(ReceivingSession.read_point),
+        )
+        .order_by(Receipt.id.desc())
+    )
     if asn_id is not None:
         query = query.where(Receipt.asn_id == asn_id)
     return page_out(scalars_page(session, query, page), ReceiptOut.of)

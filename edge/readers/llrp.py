@@ -30,6 +30,17 @@ EPC_HEX = re.compile(r"^(?:[0-9A-F]{4}){1,31}$")
 DECODE_ERRORS = (LLRPError, struct.error, KeyError, IndexError, ValueError, TypeError)
 
 
+class _PeerClosedFilter(logging.Filter):
+    """Drop sllurp's own "Disconnected from server" lines: the supervisor reports connection
+    ends itself, with the reader's name and the reason, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).lstrip().startswith("Disconnected from server")
+
+
+logging.getLogger("sllurp.llrp").addFilter(_PeerClosedFilter())
+
+
 def now_us() -> int:
     """Gateway wall clock in microseconds since the epoch."""
     return time.time_ns() // 1000

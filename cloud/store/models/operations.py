@@ -39,6 +39,8 @@ class ReceivingSession(Base):
     last_read_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
+    read_point: Mapped[ReadPoint] = relationship()
+
 
 class SessionRead(Base):
     """One portal event that fell into a receiving session."""
@@ -71,6 +73,7 @@ class Receipt(Base):
     lines: Mapped[list[ReceiptLine]] = relationship(
         order_by="ReceiptLine.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    session: Mapped[ReceivingSession] = relationship()
 
 
 class ReceiptLine(Base):
