@@ -210,31 +210,45 @@ class GatewayConfig(StrictModel):
 
     @model_validator(mode="after")
     def _references(self) -> GatewayConfig:
-        _unique("reader", [r.name for r in self.readers])
+        _unique("readers", [r.name for r in self.readers])
+        _unique("zones", [z.name for z in self.zones])
         zones = {z.name for z in self.zones}
-        _unique("zone", [z.name for z in self.zones])
-        for reader in self.readers:
+        for i, reader in enumerate(self.readers):
             for antenna, zone in reader.antennas.items():
                 if zone not in zones:
-                    raise ValueError(f"reader {reader.name} antenna {antenna}: unknown zone {zone}")
+                    where = ("readers", i, "antennas", antenna)
+                    raise ConfigReferenceError(where, f"unknown zone {zone}")
         _check_doors(self.zones)
         return self
 
 
-def _unique(what: str, names: list[str]) -> None:
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"duplicate {what} names: {', '.join(dupes)}")
+class ConfigReferenceError(ValueError):
+    """A reference between parts of the config that does not hold, with where it is."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _unique(section: str, names: list[str]) -> None:
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise ConfigReferenceError((section, i, "name"), f"duplicate name {name}")
 
 
 def _check_doors(zones: tuple[ZoneConfig, ...]) -> None:
     sides: dict[str, set[str]] = {}
-    for zone in zones:
+    first: dict[str, int] = {}
+    for i, zone in enumerate(zones):
         if zone.door and zone.side:
             sides.setdefault(zone.door, set()).add(zone.side)
-    incomplete = sorted(door for door, s in sides.items() if s != {"outside", "inside"})
-    if incomplete:
-        raise ValueError(f"doors need an outside and an inside zone: {', '.join(incomplete)}")
+            first.setdefault(zone.door, i)
+    for door, found in sides.items():
+        if found != {"outside", "inside"}:
+            missing = ({"outside", "inside"} - found).pop()
+            raise ConfigReferenceError(
+                ("zones", first[door], "door"), f"door {door} has no {missing} zone"
+            )
 
 
 class ConfigError(ValueError):
@@ -269,9 +283,13 @@ def parse_config(text: str, source: str = "<config>") -> GatewayConfig:
 def _describe(exc: ValidationError, lines: Mapping[tuple[str, ...], int], source: str) -> str:
     messages = []
     for err in exc.errors():
-        loc = tuple(str(p) for p in err["loc"])
+        problem = err.get("ctx", {}).get("error")
+        if isinstance(problem, ConfigReferenceError):  # knows where in the file it is
+            loc, message = tuple(str(p) for p in problem.path), str(problem)
+        else:
+            loc, message = tuple(str(p) for p in err["loc"]), err["msg"]
         key = ".".join(loc) or "(top level)"
-        messages.append(f"{source}:{_nearest_line(loc, lines)}: {key}: {err['msg']}")
+        messages.append(f"{source}:{_nearest_line(loc, lines)}: {key}: {message}")
     return "\n".join(messages)
 
 
