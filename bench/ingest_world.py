@@ -83,7 +83,10 @@ def build(session: Session, site: str, loads: list[Truck], items: int) -> None:
 def portal_messages(
     site: str, door: str, epcs: list[str], start: datetime, per_message: int
 ) -> list[tuple[str, bytes, int]]:
-    """Portal events 10 ms apart as the gateway batches them: (topic, payload, last event ms)."""
+    """Portal events 10 ms apart from start, as a gateway batches them.
+
+    Returns (topic, payload, time of the last event in ms) per message.
+    """
     topic = gateway_topic(site, GATEWAY, Kind.PORTAL)
     events = []
     for i, epc in enumerate(epcs):

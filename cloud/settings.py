@@ -70,7 +70,16 @@ class CloudSettings(BaseSettings):
         description="ship a verified loading at once: when clean, always, or never (by hand)",
     )
     watermark_grace_s: float = Field(
-        2.0, ge=0, description="how far behind a gateway's newest event time its watermark stays"
+        0.0,
+        ge=0,
+        description="how far behind a gateway's reported watermark (decided_until) to stay, "
+        "for gateways whose clocks jump",
+    )
+    close_settle_s: float = Field(
+        0.5,
+        ge=0,
+        description="a quiet door closes once quiet this long in wall time too (lets workers "
+        "sharing a subscription finish messages sent before the watermark)",
     )
     ingest_enabled: bool = Field(True, description="consume gateway messages from MQTT")
     ingest_sites: list[str] = Field(

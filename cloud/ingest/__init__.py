@@ -29,6 +29,7 @@ def rules_from(settings: CloudSettings) -> IngestRules:
         ),
         watermark_grace=timedelta(seconds=settings.watermark_grace_s),
         dead_letter_max=settings.dead_letter_max_payload,
+        settle=timedelta(seconds=settings.close_settle_s),
     )
 
 

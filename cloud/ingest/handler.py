@@ -7,6 +7,7 @@ dead-lettered with the reason and its bytes, and the batch carries on.
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class IngestRules:
     shipping: ShippingRules
     watermark_grace: timedelta
     dead_letter_max: int
+    settle: timedelta = timedelta(0)
 
 
 class IngestHandler:
@@ -71,6 +73,7 @@ class IngestHandler:
     def __init__(self, container: ServiceContainer, rules: IngestRules) -> None:
         self.container = container
         self.rules = rules
+        self._due_since: dict[tuple[str, int], float] = {}  # first seen due (monotonic)
 
     def handle(self, messages: Sequence[Incoming]) -> Outcome:
         """Apply a batch of messages in one transaction."""
@@ -228,16 +231,33 @@ class IngestHandler:
                 outbound.record_loading(tx, point, outs)
 
     def close_due(self, now: datetime | None = None) -> Outcome:
-        """Post receipts for quiet receiving doors and verify quiet loadings."""
+        """Post receipts for quiet receiving doors and verify quiet loadings.
+
+        Each in its own transaction, so that a receipt is visible as soon as it is posted.
+        """
         now = now or utcnow()
         outcome = Outcome()
-        with self.container.transaction() as session:
-            tx = Tx(session, Lookup(session), self.container.ledger)
-            for session_id in inbound.due_sessions(session, self.rules.receiving):
-                self._close_session(tx, session_id, now, outcome)
-            for shipment_id in outbound.due_loadings(session, self.rules.shipping):
-                self._close_loading(tx, shipment_id, now, outcome)
+        with self.container.read_transaction() as session:
+            sessions = self._settled("session", inbound.due_sessions(session, self.rules.receiving))
+            loadings = self._settled("loading", outbound.due_loadings(session, self.rules.shipping))
+        for session_id in sessions:
+            with self.container.transaction() as session:
+                self._close_session(self._tx(session), session_id, now, outcome)
+        for shipment_id in loadings:
+            with self.container.transaction() as session:
+                self._close_loading(self._tx(session), shipment_id, now, outcome)
         return outcome
+
+    def _tx(self, session: Session) -> Tx:
+        return Tx(session, Lookup(session), self.container.ledger)
+
+    def _settled(self, kind: str, due: list[int]) -> list[int]:
+        """Those due for at least the settle time: with several workers on a shared
+        subscription, another worker may still hold a message published before the watermark."""
+        now = time.monotonic()
+        seen = {(kind, i): self._due_since.get((kind, i), now) for i in due}
+        self._due_since = {k: v for k, v in self._due_since.items() if k[0] != kind} | seen
+        return [i for i in due if now - seen[(kind, i)] >= self.rules.settle.total_seconds()]
 
     def _close_session(self, tx: Tx, session_id: int, now: datetime, outcome: Outcome) -> None:
         savepoint = tx.session.begin_nested()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from cloud.domain import receiving as rcv
 from cloud.enums import AsnStatus
 from cloud.services.lookup import Lookup
+from cloud.store.bulk import among
 from cloud.store.models import Asn, AsnLine, AsnPallet, ReadPoint
 
 OPEN = (AsnStatus.EXPECTED.value, AsnStatus.RECEIVING.value)
@@ -40,8 +41,9 @@ def _overlap(session: Session, arrivals: Sequence[rcv.Arrival]) -> Counter[int]:
     epcs = [a.epc for a in arrivals if a.sscc is None]
     ssccs = [a.sscc for a in arrivals if a.sscc is not None]
     counts: Counter[int] = Counter()
-    for chunk in _chunks(epcs):
-        query = select(AsnLine.asn_id).join(Asn).where(AsnLine.epc.in_(chunk), Asn.status.in_(OPEN))
+    if epcs:
+        lines = among(session, AsnLine.epc, epcs)
+        query = select(AsnLine.asn_id).join(Asn).where(lines, Asn.status.in_(OPEN))
         counts.update(session.scalars(query))
     if ssccs:
         query = (
@@ -51,10 +53,6 @@ def _overlap(session: Session, arrivals: Sequence[rcv.Arrival]) -> Counter[int]:
         )
         counts.update(session.scalars(query))
     return counts
-
-
-def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def _appointment(session: Session, point: ReadPoint, at: datetime) -> int | None:

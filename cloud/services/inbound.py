@@ -16,6 +16,7 @@ from cloud.ledger.ledger import Ledger
 from cloud.services.alerts import raise_alert
 from cloud.services.asn_match import announcement_of, match_asn
 from cloud.services.lookup import Lookup
+from cloud.store.bulk import among, insert_ignoring, insert_rows
 from cloud.store.models import (
     Asn,
     Balance,
@@ -59,6 +60,7 @@ def record_arrivals(
     """
     session.execute(select(ReadPoint.id).where(ReadPoint.id == point.id).with_for_update())
     open_ = _open_sessions(session, point)
+    rows: list[dict[str, object]] = []
     for event in sorted(events, key=lambda e: e.time_ms):
         at = ms_to_datetime(event.time_ms)
         joined = [rs for rs in open_ if _joins(rs, at, rules.quiet)]
@@ -68,7 +70,9 @@ def record_arrivals(
         open_ = [rs for rs in open_ if rs.status == SessionStatus.OPEN.value]
         target.last_read_at = max(target.last_read_at, at)
         target.opened_at = min(target.opened_at, at)
-        session.add(_session_read(lookup, target, event, at))
+        rows.append(_session_read(lookup, target, event, at))
+    session.flush()  # merged sessions' reads move first, then the new reads go in
+    insert_rows(session, SessionRead, rows)
     return len(events)
 
 
@@ -107,12 +111,13 @@ def _merge(session: Session, joined: list[ReceivingSession]) -> ReceivingSession
 
 def _session_read(
     lookup: Lookup, rs: ReceivingSession, event: PortalEvent, at: datetime
-) -> SessionRead:
+) -> dict[str, object]:
     tag = lookup.tag(event.epc)
-    return SessionRead(
-        session_id=rs.id, epc=event.epc, event_id=event.id, direction=event.direction.value,
-        read_at=at, item_id=tag.item_id, sscc=tag.sscc,
-    )  # fmt: skip
+    return {
+        "session_id": rs.id, "epc": event.epc, "event_id": event.id,
+        "direction": event.direction.value, "read_at": at, "item_id": tag.item_id,
+        "sscc": tag.sscc,
+    }  # fmt: skip
 
 
 def due_sessions(session: Session, rules: ReceivingRules) -> list[int]:
@@ -193,7 +198,7 @@ def post_receipt(
         pallet_window=rules.pallet_window,
     )  # fmt: skip
     receipt = _record(session, rs, asn.po_id if asn else None, decided, now)
-    ledger.post(session, decided.moves)
+    ledger.post(session, decided.moves, returning=False)
     _note_unreadable(session, decided.lines, now)
     if asn is not None:
         _advance_asn(session, asn, decided)
@@ -222,7 +227,9 @@ def _on_hand(session: Session, epcs: list[str]) -> frozenset[str]:
     query = (
         select(Balance.stock_key)
         .join(Location, Location.id == Balance.location_id)
-        .where(Balance.stock_key.in_(epcs), Balance.qty > 0, Location.type.in_(internal))
+        .where(
+            among(session, Balance.stock_key, epcs), Balance.qty > 0, Location.type.in_(internal)
+        )
     )
     return frozenset(session.scalars(query))
 
@@ -231,32 +238,34 @@ def _record(
     session: Session, rs: ReceivingSession, po_id: int | None, decided: rcv.Receipt, now: datetime
 ) -> Receipt:
     receipt = Receipt(session_id=rs.id, asn_id=decided.asn_id, po_id=po_id, posted_at=now)
-    receipt.lines = [
-        ReceiptLine(
-            item_id=line.item_id,
-            epc=line.epc,
-            sscc=line.sscc,
-            expected_qty=line.expected_qty,
-            received_qty=line.received_qty,
-            status=line.status.value,
-            disposition=line.disposition,
-            evidence=line.evidence,
-        )
-        for line in decided.lines
-    ]
     session.add(receipt)
     session.flush()
+    rows = [
+        {
+            "receipt_id": receipt.id,
+            "item_id": line.item_id,
+            "epc": line.epc,
+            "sscc": line.sscc,
+            "expected_qty": line.expected_qty,
+            "received_qty": line.received_qty,
+            "status": line.status.value,
+            "disposition": line.disposition,
+            "evidence": line.evidence,
+        }
+        for line in decided.lines
+    ]
+    insert_rows(session, ReceiptLine, rows)
     return receipt
 
 
 def _note_unreadable(session: Session, lines: Sequence[rcv.Line], now: datetime) -> None:
-    for line in lines:
-        if (
-            line.evidence == "pallet"
-            and line.epc
-            and line.disposition in {rcv.STORAGE, rcv.QUARANTINE}
-        ):
-            session.merge(UnreadableTag(epc=line.epc, noted_at=now, source="receipt"))
+    stocked = {rcv.STORAGE, rcv.QUARANTINE}
+    rows = [
+        {"epc": line.epc, "noted_at": now, "source": "receipt"}
+        for line in lines
+        if line.evidence == "pallet" and line.epc and line.disposition in stocked
+    ]
+    insert_ignoring(session, UnreadableTag, rows, ["epc"])
 
 
 def _advance_asn(session: Session, asn: Asn, decided: rcv.Receipt) -> None:

@@ -15,6 +15,7 @@ from cloud.domain import shipping as shp
 from cloud.enums import AlertSeverity, ShipmentStatus
 from cloud.services.alerts import raise_alert
 from cloud.services.inbound import Tx, watermarks
+from cloud.store.bulk import among
 from cloud.store.models import (
     Balance,
     ReadPoint,
@@ -203,8 +204,14 @@ def _verification(tx: Tx, shipment: Shipment) -> shp.Verification:
 def _dead(session: Session, epcs: list[str]) -> frozenset[str]:
     if not epcs:
         return frozenset()
-    noted = set(session.scalars(select(UnreadableTag.epc).where(UnreadableTag.epc.in_(epcs))))
-    read = set(session.scalars(select(SessionRead.epc).where(SessionRead.epc.in_(noted))))
+    noted = set(
+        session.scalars(select(UnreadableTag.epc).where(among(session, UnreadableTag.epc, epcs)))
+    )
+    if not noted:
+        return frozenset()
+    read = set(
+        session.scalars(select(SessionRead.epc).where(among(session, SessionRead.epc, list(noted))))
+    )
     return frozenset(noted - read)
 
 
@@ -212,7 +219,7 @@ def _whereabouts(session: Session, epcs: Sequence[str]) -> dict[str, shp.Stock]:
     if not epcs:
         return {}
     query = select(Balance.stock_key, Balance.item_id, Balance.location_id).where(
-        Balance.stock_key.in_(list(epcs)), Balance.qty > 0
+        among(session, Balance.stock_key, list(epcs)), Balance.qty > 0
     )
     return {key: shp.Stock(item, location) for key, item, location in session.execute(query)}
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from cloud.store.bulk import is_postgres, pg_execute, table_of, unnest_select
 from cloud.store.models import DeadLetter, ProcessedEvent, utcnow
 
 
@@ -33,20 +34,30 @@ def claim_events(
     unique = {e.event_id: e for e in events}
     if not unique:
         return set()
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     received = at or utcnow()
     rows = [
         {"event_id": e.event_id, "site": e.site, "gateway": e.gateway, "kind": e.kind}
         | {"received_at": received}
         for e in sorted(unique.values(), key=lambda e: e.event_id)  # one lock order for all
     ]
+    if is_postgres(session):
+        return set(pg_execute(session, PG_CLAIM, rows).scalars())
     statement = (
-        module.insert(ProcessedEvent)
+        sqlite.insert(ProcessedEvent)
         .values(rows)
         .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
         .returning(ProcessedEvent.event_id)
     )
     return set(session.scalars(statement))
+
+
+PG_CLAIM = (
+    "INSERT INTO processed_events (event_id, site, gateway, kind, received_at) "
+    + unnest_select(
+        table_of(ProcessedEvent), ("event_id", "site", "gateway", "kind", "received_at")
+    )
+    + " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
 
 
 def dead_letter(

@@ -61,7 +61,10 @@ class Balance(Base):
     """Cached quantity per (item, location, stock key); rebuildable from moves at any time."""
 
     __tablename__ = "balances"
-    __table_args__ = (Index("ix_balances_location_id", "location_id"),)
+    __table_args__ = (
+        Index("ix_balances_location_id", "location_id"),
+        Index("ix_balances_stock_key", "stock_key"),  # where is this EPC: every receipt asks
+    )
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
