@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from edge.gps.config import GpsConfig
+from edge.sensors.config import SensorConfig
 from protocol.topics import TopicError, check_segment
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
@@ -197,6 +199,8 @@ class GatewayConfig(StrictModel):
     portal: PortalConfig = Field(default_factory=PortalConfig, description="portal rules")
     presence: PresenceConfig = Field(default_factory=PresenceConfig, description="presence rules")
     deskew: DeskewConfig = Field(default_factory=DeskewConfig, description="clock de-skew")
+    sensors: tuple[SensorConfig, ...] = Field((), description="serial condition sensors")
+    gps: GpsConfig | None = Field(None, description="GPS receiver (vehicle gateways)")
     health_interval_s: float = Field(10.0, gt=0, description="gateway health report period")
     read_queue_max: int = Field(1000, ge=1, description="bound on queued read batches")
 
@@ -211,6 +215,7 @@ class GatewayConfig(StrictModel):
     @model_validator(mode="after")
     def _references(self) -> GatewayConfig:
         _unique("readers", [r.name for r in self.readers])
+        _unique("sensors", [s.name for s in self.sensors])
         _unique("zones", [z.name for z in self.zones])
         zones = {z.name for z in self.zones}
         for i, reader in enumerate(self.readers):

@@ -9,7 +9,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from protocol.messages import GatewayHealth, PortalEvent, PresenceEvent, WireModel
+from protocol.messages import (
+    ConditionSample,
+    GatewayHealth,
+    PortalEvent,
+    PositionFix,
+    PresenceEvent,
+    WireModel,
+)
 from protocol.topics import Kind
 from protocol.version import SCHEMA_VERSION, SUPPORTED_SCHEMAS
 
@@ -20,6 +27,8 @@ MODELS: dict[Kind, type[WireModel]] = {
     Kind.PORTAL: PortalEvent,
     Kind.PRESENCE: PresenceEvent,
     Kind.HEALTH: GatewayHealth,
+    Kind.CONDITION: ConditionSample,
+    Kind.POSITION: PositionFix,
 }
 
 

@@ -94,6 +94,18 @@ class ReaderHealth(WireModel):
     last_error: str | None = Field(default=None, max_length=500, description="last error text")
 
 
+class SourceHealth(WireModel):
+    """Counters of one non-RFID source of a gateway: a serial sensor or a GPS receiver."""
+
+    name: Name = Field(description="source name from the gateway config")
+    kind: Literal["sensor", "gps"] = Field(description="what the source is")
+    connected: bool = Field(description="whether the device is open and talking")
+    lines_total: Count = Field(description="lines (sentences) read since start")
+    bad_lines: Count = Field(description="garbled, truncated or out-of-range lines")
+    reconnects: Count = Field(description="reopen attempts since start")
+    last_error: str | None = Field(default=None, max_length=500, description="last error text")
+
+
 class GatewayHealth(WireModel):
     """Periodic health report of a gateway."""
 
@@ -111,6 +123,7 @@ class GatewayHealth(WireModel):
         default=None,
         description="every crossing before this time has been decided (event-time watermark)",
     )
+    sources: tuple[SourceHealth, ...] = Field(default=(), description="sensors and GPS")
 
 
 class Availability(WireModel):
@@ -122,3 +135,52 @@ class Availability(WireModel):
     version: str = Field(default="", max_length=64, description="gateway software version")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+Celsius = Annotated[float, Field(ge=-90.0, le=150.0, description="temperature, °C")]
+Percent = Annotated[float, Field(ge=0.0, le=100.0, description="relative humidity, %")]
+
+
+class ConditionSample(WireModel):
+    """One sensor's readings over one interval, aggregated at the edge."""
+
+    id: EventId = Field(description="stable event ID made at the edge")
+    sensor: Name = Field(description="sensor name from the gateway config")
+    start_ms: TimeMs = Field(description="start of the interval")
+    time_ms: TimeMs = Field(description="end of the interval")
+    count: Annotated[int, Field(ge=1)] = Field(description="valid readings in the interval")
+    temp_min: Celsius | None = Field(default=None, description="lowest temperature")
+    temp_max: Celsius | None = Field(default=None, description="highest temperature")
+    temp_mean: Celsius | None = Field(default=None, description="mean temperature")
+    rh_min: Percent | None = Field(default=None, description="lowest relative humidity")
+    rh_max: Percent | None = Field(default=None, description="highest relative humidity")
+    rh_mean: Percent | None = Field(default=None, description="mean relative humidity")
+    bad: Count = Field(default=0, description="readings rejected in the interval")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ConditionSample:
+        if self.start_ms > self.time_ms:
+            raise ValueError("start_ms must not be after time_ms")
+        return self
+
+
+class PositionFix(WireModel):
+    """A filtered GPS fix of a vehicle gateway."""
+
+    id: EventId = Field(description="stable event ID made at the edge")
+    device: Name = Field(description="GPS receiver name from the gateway config")
+    time_ms: TimeMs = Field(description="fix time (UTC from the receiver)")
+    lat: Annotated[float, Field(ge=-90.0, le=90.0)] = Field(description="latitude, degrees")
+    lon: Annotated[float, Field(ge=-180.0, le=180.0)] = Field(description="longitude, degrees")
+    speed_mps: Annotated[float, Field(ge=0.0, le=100.0)] | None = Field(
+        default=None, description="ground speed, m/s"
+    )
+    heading_deg: Annotated[float, Field(ge=0.0, le=360.0)] | None = Field(
+        default=None, description="course over ground, degrees true"
+    )
+    hdop: Annotated[float, Field(ge=0.0, le=100.0)] | None = Field(
+        default=None, description="horizontal dilution of precision"
+    )
+    satellites: Annotated[int, Field(ge=0, le=99)] | None = Field(
+        default=None, description="satellites used"
+    )

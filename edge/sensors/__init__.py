@@ -1,0 +1,1 @@
+"""Serial temperature/humidity probes: driver, validation and interval aggregation."""
