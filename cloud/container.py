@@ -15,6 +15,7 @@ from cloud.events import EventBus
 from cloud.ledger.ledger import Ledger
 from cloud.metrics import Metrics
 from cloud.settings import CloudSettings
+from cloud.sinks import Sink
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class ServiceContainer:
     bus: EventBus
     metrics: Metrics
     components: list[BackgroundComponent] = field(default_factory=list)
+    sinks: list[Sink] = field(default_factory=list)  # time-series copies (e.g. InfluxDB)
     _started: list[BackgroundComponent] = field(default_factory=list)
 
     def add_background(self, component: BackgroundComponent) -> None:

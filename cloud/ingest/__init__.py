@@ -39,4 +39,4 @@ def mqtt_ingest(container: ServiceContainer) -> MqttIngest:
     from cloud.ingest.handler import IngestHandler
 
     handler = IngestHandler(container, rules_from(container.settings))
-    return MqttIngest(container.settings, handler, container.bus)
+    return MqttIngest(container.settings, handler, container.bus, container.sinks)

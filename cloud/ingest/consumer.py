@@ -15,7 +15,7 @@ import logging
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +27,7 @@ from paho.mqtt.properties import Properties
 from cloud.events import EventBus
 from cloud.ingest.handler import Incoming, IngestHandler, Outcome
 from cloud.settings import CloudSettings
+from cloud.sinks import Sink
 from protocol.topics import shared_subscription, subscription
 
 logger = logging.getLogger(__name__)
@@ -40,10 +41,17 @@ class MqttIngest:
 
     name = "mqtt-ingest"
 
-    def __init__(self, settings: CloudSettings, handler: IngestHandler, bus: EventBus) -> None:
+    def __init__(
+        self,
+        settings: CloudSettings,
+        handler: IngestHandler,
+        bus: EventBus,
+        sinks: Sequence[Sink] = (),
+    ) -> None:
         self.settings = settings
         self.handler = handler
         self.bus = bus
+        self.sinks = list(sinks)
         parts = urlsplit(settings.mqtt_url)
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 1883
         self._client_id = settings.mqtt_client_id or f"tagtrail-cloud-{socket.gethostname()}"
@@ -163,6 +171,9 @@ class MqttIngest:
         self._stats["dead_letters"] += outcome.dead_letters
         for topic, data in outcome.notices:
             self.bus.publish(topic, data)
+        for kind, events in outcome.fresh:
+            for sink in self.sinks:
+                sink.write(kind, events)
 
     async def _tick(self) -> None:
         while True:

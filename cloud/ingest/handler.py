@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloud.container import ServiceContainer
 from cloud.enums import ReadPointRole
+from cloud.ingest.appliers import appliers
 from cloud.ledger.types import LedgerError
 from cloud.services import inbound, outbound
 from cloud.services.inbound import ReceivingRules, Tx
@@ -28,7 +29,13 @@ from cloud.services.outbound import ShippingRules
 from cloud.store.ingest import EventRef, claim_events, dead_letter
 from cloud.store.models import Gateway, ReadPoint, utcnow
 from protocol.codec import PayloadError, decode
-from protocol.messages import Availability, GatewayHealth, PortalEvent, ms_to_datetime
+from protocol.messages import (
+    Availability,
+    GatewayHealth,
+    PortalEvent,
+    WireModel,
+    ms_to_datetime,
+)
 from protocol.topics import GatewayTopic, Kind, TopicError, parse
 
 logger = logging.getLogger(__name__)
@@ -54,6 +61,8 @@ class Outcome:
     duplicates: int = 0
     dead_letters: int = 0
     notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # New events per kind, for time-series sinks after the commit.
+    fresh: list[tuple[Kind, list[WireModel]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +121,7 @@ class IngestHandler:
             self._status(tx.session, gateway, message, outcome)
         elif where.kind is Kind.HEALTH:
             self._health(tx.session, gateway, message, outcome)
-        elif where.kind in APPLIED_KINDS:
+        elif where.kind in APPLIED_KINDS or where.kind in appliers():
             self._events(tx, where, gateway, message, outcome)
         else:
             self._dead(tx.session, message, f"kind {where.kind.value} is not handled here", outcome)
@@ -187,10 +196,14 @@ class IngestHandler:
         outcome.duplicates += len(refs) - len(new)
         fresh = [e for e in batch.events if e.id in new]  # type: ignore[attr-defined]
         outcome.applied += len(fresh)
+        if fresh:
+            outcome.fresh.append((where.kind, fresh))
         if where.kind is Kind.PORTAL:
             self._portal(
                 tx, gateway, [e for e in fresh if isinstance(e, PortalEvent)], message, outcome
             )
+        elif where.kind in appliers() and fresh:
+            outcome.notices += appliers()[where.kind](tx, gateway, fresh)
 
     def _portal(
         self,
