@@ -19,6 +19,7 @@ from edge.kernels.pipeline import Decision, Pipeline
 from edge.outbox import Outbox
 from edge.readers.batch import ReadBatch
 from edge.readers.llrp import LlrpReader, now_us
+from edge.sources import build_sources
 from edge.transport.publisher import Publisher
 from protocol.codec import encode
 from protocol.ids import make_event_id
@@ -44,6 +45,7 @@ class Gateway:
         self.pipeline = Pipeline(config)
         self.emitter = Emitter(config.gateway)
         self.readers = [LlrpReader(rc, i, self.offer) for i, rc in enumerate(config.readers)]
+        self.sources = build_sources(config)
         self._queue: queue.Queue[ReadBatch] = queue.Queue(config.read_queue_max)
         self._lock = threading.Lock()
         self._reads_dropped = 0
@@ -87,6 +89,8 @@ class Gateway:
         self.publisher.start()
         for reader in self.readers:
             reader.start()
+        for source in self.sources:
+            source.start()
 
     def run(self, stop: threading.Event) -> None:
         """Start, process until stop is set, then shut down."""
@@ -101,7 +105,9 @@ class Gateway:
         """Take queued reads, decide what is due, write events; return events produced."""
         for batch in self._take(wait_s):
             self.pipeline.push_batch(batch)
-        produced = self._emit(self.pipeline.advance(now_us()))
+        now = now_us()
+        produced = self._emit(self.pipeline.advance(now))
+        produced += self._drain_sources(now)
         if time.monotonic() >= self._next_health:
             self._next_health = time.monotonic() + self.config.health_interval_s
             self.publish_health()
@@ -126,10 +132,20 @@ class Gateway:
             self._produced += len(rows)
         return len(rows)
 
+    def _drain_sources(self, now: int) -> int:
+        rows = [row for source in self.sources for row in source.drain(now)]
+        if rows:
+            self.outbox.append(rows)
+            self._produced += len(rows)
+        return len(rows)
+
     def shutdown(self, publish_timeout_s: float = 5.0) -> None:
         """Stop readers, decide what is pending, hand it to the outbox, stop the publisher."""
         for reader in self.readers:
             reader.stop()
+        for source in self.sources:
+            source.stop()
+        self._drain_sources(now_us())
         for batch in self._take(0.0):
             self.pipeline.push_batch(batch)
         self._emit(self.pipeline.flush())
@@ -158,6 +174,7 @@ class Gateway:
             reads_dropped=reads_dropped,
             tags_tracked=len(self.pipeline.epcs),
             decided_until_ms=_ms(self.pipeline.decided_until_us()),
+            sources=tuple(source.health() for source in self.sources),
         )
 
     def publish_health(self) -> None:
