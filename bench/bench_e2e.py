@@ -91,6 +91,8 @@ def _print(run: Run) -> None:
         f"{run.rss_mb:>8.0f}{ok:>5}",
         flush=True,
     )
+    if not run.sustained:
+        print(f"    sent {run.sent:,}, taken {run.received:,}, dropped {run.dropped:,}")
 
 
 def _run(client: str, load: LoadConfig, note: str = "") -> Run:

@@ -27,7 +27,8 @@ def main() -> int:
         population=args.population,
     )
     scenario = build_load(config, seed=1)
-    fleet = ReaderFleet(scenario, base_port=args.port, options=EmulatorOptions())
+    # Held reports: a reader whose gateway connects a moment later loses nothing meanwhile.
+    fleet = ReaderFleet(scenario, base_port=args.port, options=EmulatorOptions(hold_reports=True))
     asyncio.run(_serve(fleet))
     counters = {name: asdict(c) for name, c in fleet.counters().items()}
     print(json.dumps(counters), flush=True)
