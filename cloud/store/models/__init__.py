@@ -1,6 +1,16 @@
 """Every table of the cloud service; importing this module fills Base.metadata."""
 
 from cloud.store.models.base import Base, utcnow
+from cloud.store.models.conditions import (
+    AlertEvent,
+    AlertRule,
+    ConditionRecord,
+    Excursion,
+    Exposure,
+    RuleState,
+    Sensor,
+    SensorBinding,
+)
 from cloud.store.models.ingest import DeadLetter, ProcessedEvent
 from cloud.store.models.ledger import Balance, Move
 from cloud.store.models.master import Gateway, Item, Location, Partner, ReadPoint, Site
@@ -19,12 +29,17 @@ from cloud.store.models.orders import Asn, AsnLine, AsnPallet, PoLine, PurchaseO
 
 __all__ = [
     "Alert",
+    "AlertEvent",
+    "AlertRule",
     "Asn",
     "AsnLine",
     "AsnPallet",
     "Balance",
     "Base",
+    "ConditionRecord",
     "DeadLetter",
+    "Excursion",
+    "Exposure",
     "Gateway",
     "Item",
     "Location",
@@ -37,6 +52,9 @@ __all__ = [
     "Receipt",
     "ReceiptLine",
     "ReceivingSession",
+    "RuleState",
+    "Sensor",
+    "SensorBinding",
     "SessionRead",
     "Shipment",
     "ShipmentLine",

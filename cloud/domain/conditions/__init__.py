@@ -1,0 +1,1 @@
+"""Condition monitoring, pure: alert rules, the rule engine, mean kinetic temperature."""
