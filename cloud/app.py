@@ -10,6 +10,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
+from cloud import web
 from cloud.api import (
     catalog,
     deadletters,
@@ -23,11 +24,12 @@ from cloud.api import (
 )
 from cloud.api.errors import install_error_handlers
 from cloud.api.middleware import MetricsMiddleware
-from cloud.container import ComponentFactory, ServiceContainer
+from cloud.container import BackgroundComponent, ComponentFactory, ServiceContainer
 from cloud.events import EventBus
 from cloud.ledger.ledger import Ledger
 from cloud.metrics import Metrics
 from cloud.settings import CloudSettings
+from cloud.sinks import sinks_from
 from cloud.store import migrate
 from cloud.store.engine import make_engine, make_session_factory, read_only
 from tagtrail import __version__
@@ -99,6 +101,10 @@ async def running_service(
             bus=bus,
             metrics=metrics,
         )
+        for sink in sinks_from(settings):  # before the ingest, which takes container.sinks
+            container.sinks.append(sink)
+            if isinstance(sink, BackgroundComponent):
+                container.add_background(sink)  # started first, so stopped (flushed) last
         for factory in components:
             container.add_background(factory(container))
         await container.start()
@@ -135,4 +141,5 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app)  # the web UI: pages at /, /receipts, /shipments, /alerts; /static
     return app

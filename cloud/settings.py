@@ -103,6 +103,39 @@ class CloudSettings(BaseSettings):
     import_max_bytes: int = Field(
         10 * 1024 * 1024, ge=1024, description="largest CSV file the import endpoint accepts"
     )
+    # Time-series copies for the Grafana dashboards (cloud/sinks/influx.py); off by default,
+    # the SQL store keeps the history either way.
+    influx_enabled: bool = Field(
+        False, description="copy condition, position, portal and health events to InfluxDB"
+    )
+    influx_url: str = Field(
+        "http://127.0.0.1:8086", description="InfluxDB 2 URL (any server of its v2 write API)"
+    )
+    influx_token: SecretStr = Field(SecretStr(""), description="InfluxDB API token (write)")
+    influx_org: str = Field("tagtrail", description="InfluxDB organisation")
+    influx_bucket: str = Field("tagtrail", description="InfluxDB bucket the points go to")
+    influx_batch_size: int = Field(1000, ge=1, le=5000, description="points per write request")
+    influx_flush_s: float = Field(
+        1.0, gt=0, description="longest a point waits for its batch to fill, seconds"
+    )
+    influx_queue_max: int = Field(
+        100_000, ge=1, description="points held while InfluxDB is away; the oldest go beyond"
+    )
+    influx_retry_max_s: float = Field(
+        30.0, gt=0, description="longest pause between retries of a failed write, seconds"
+    )
+    influx_timeout_s: float = Field(10.0, gt=0, description="HTTP timeout of one write, seconds")
+
+    # Web UI map (cloud/web): base map tiles; tracks, markers and geofences draw without them.
+    map_tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="tile URL template of the web UI's map ({z}/{x}/{y}, optional {s}); "
+        "empty: no base map",
+    )
+    map_tile_attribution: str = Field(
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        description="credit shown for the tiles (HTML)",
+    )
 
     @field_validator("db_url")
     @classmethod

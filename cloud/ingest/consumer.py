@@ -171,9 +171,9 @@ class MqttIngest:
         self._stats["dead_letters"] += outcome.dead_letters
         for topic, data in outcome.notices:
             self.bus.publish(topic, data)
-        for kind, events in outcome.fresh:
+        for where, events in outcome.fresh:
             for sink in self.sinks:
-                sink.write(kind, events)
+                sink.write(where, events)
 
     async def _tick(self) -> None:
         while True:

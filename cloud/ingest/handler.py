@@ -61,8 +61,9 @@ class Outcome:
     duplicates: int = 0
     dead_letters: int = 0
     notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    # New events per kind, for time-series sinks after the commit.
-    fresh: list[tuple[Kind, list[WireModel]]] = field(default_factory=list)
+    # New events per topic (site, gateway, kind), for time-series sinks after the commit; health
+    # reports too (not claimed: a repeat is the same point again, which a sink overwrites).
+    fresh: list[tuple[GatewayTopic, list[WireModel]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +96,13 @@ class IngestHandler:
 
     def _guarded(self, tx: Tx, message: Incoming, outcome: Outcome) -> None:
         savepoint = tx.session.begin_nested()
+        fresh_before = len(outcome.fresh)
         try:
             self._one(tx, message, outcome)
             savepoint.commit()
         except (SQLAlchemyError, LedgerError, ValueError, KeyError) as exc:
             savepoint.rollback()
+            del outcome.fresh[fresh_before:]  # rolled back: not for the sinks either
             logger.exception("message on %s failed; dead-lettered", message.topic)
             self._dead(
                 tx.session, message, f"processing failed: {type(exc).__name__}: {exc}", outcome
@@ -120,7 +123,7 @@ class IngestHandler:
         if where.kind is Kind.STATUS:
             self._status(tx.session, gateway, message, outcome)
         elif where.kind is Kind.HEALTH:
-            self._health(tx.session, gateway, message, outcome)
+            self._health(tx.session, gateway, message, outcome, where)
         elif where.kind in APPLIED_KINDS or where.kind in appliers():
             self._events(tx, where, gateway, message, outcome)
         else:
@@ -155,13 +158,19 @@ class IngestHandler:
         outcome.notices.append(("gateway.status", {"gateway": gateway.code, "state": status.state}))
 
     def _health(
-        self, session: Session, gateway: Gateway, message: Incoming, outcome: Outcome
+        self,
+        session: Session,
+        gateway: Gateway,
+        message: Incoming,
+        outcome: Outcome,
+        where: GatewayTopic,
     ) -> None:
         try:
             batch = decode(Kind.HEALTH, message.payload)
         except PayloadError as exc:
             self._dead(session, message, str(exc), outcome)
             return
+        outcome.fresh.append((where, list(batch.events)))
         for event in batch.events:
             assert isinstance(event, GatewayHealth)
             at = ms_to_datetime(event.time_ms)
@@ -197,7 +206,7 @@ class IngestHandler:
         fresh = [e for e in batch.events if e.id in new]  # type: ignore[attr-defined]
         outcome.applied += len(fresh)
         if fresh:
-            outcome.fresh.append((where.kind, fresh))
+            outcome.fresh.append((where, fresh))
         if where.kind is Kind.PORTAL:
             self._portal(
                 tx, gateway, [e for e in fresh if isinstance(e, PortalEvent)], message, outcome
