@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from epcpy.epc_schemes.base_scheme import GS1Keyed
 from epcpy.utils.parsers import hex_to_tag_encodable
 
+from protocol import epc_keys
 from protocol.epc import _decode_normalised, decode_epc, encode_sgtin96, encode_sscc96
 
 
@@ -58,6 +59,14 @@ def main() -> None:
     print(f"baseline  bare epcpy, distinct EPCs      {baseline:12,.0f} EPC/s")
     print(f"decode_epc distinct EPCs (cache misses)  {distinct:12,.0f} EPC/s")
     print(f"decode_epc each EPC read 100 times       {warm:12,.0f} EPC/s")
+    keys = rate(_gtin_uncached, epcs)
+    ratio = keys / baseline
+    print(f"fast GTIN key (epc_keys), distinct EPCs  {keys:12,.0f} EPC/s  ({ratio:.0f}x epcpy)")
+
+
+def _gtin_uncached(epc: str) -> object:
+    # The key path the cloud uses for every event, without its cache, beside epcpy above.
+    return epc_keys.gtin_of.__wrapped__(epc)
 
 
 if __name__ == "__main__":

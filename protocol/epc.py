@@ -22,6 +22,8 @@ from epcpy.epc_schemes.sscc import SSCC, SSCCFilterValue
 from epcpy.utils.common import ConvertException, calculate_checksum
 from epcpy.utils.parsers import hex_to_tag_encodable
 
+from protocol import epc_keys
+
 __all__ = [
     "DecodedEpc",
     "EpcError",
@@ -268,13 +270,13 @@ def is_sscc(epc_hex: str) -> bool:
 
 
 def gtin_of(epc_hex: str) -> str | None:
-    """GTIN-14 of an SGTIN-96 EPC, else None."""
-    return _key_of(epc_hex, SGTIN96)
+    """GTIN-14 of an SGTIN-96 EPC, else None (fast path: epc_keys, same answers)."""
+    return epc_keys.gtin_of(epc_hex.upper())
 
 
 def sscc_of(epc_hex: str) -> str | None:
-    """SSCC-18 of an SSCC-96 EPC, else None."""
-    return _key_of(epc_hex, SSCC96)
+    """SSCC-18 of an SSCC-96 EPC, else None (fast path: epc_keys, same answers)."""
+    return epc_keys.sscc_of(epc_hex.upper())
 
 
 def _key_of(epc_hex: str, scheme: _Scheme) -> str | None:
