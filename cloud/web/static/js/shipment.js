@@ -8,7 +8,7 @@ const shipmentId = document.body.dataset.id;
 const KINDS = [
   ["missing", "Missing", "on the pick list, not loaded"],
   ["extra", "Extra", "loaded, not on the pick list"],
-  ["wrong", "Wrong item", "an item the shipment does not contain"],
+  ["wrong_item", "Wrong item", "an item the shipment does not contain"],
   ["inferred", "Inferred", "not read, accepted through its pallet (dead tag)"],
 ];
 const CONFIRMABLE = new Set(["loading", "held"]);
