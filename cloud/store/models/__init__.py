@@ -26,6 +26,7 @@ from cloud.store.models.operations import (
     UnreadableTag,
 )
 from cloud.store.models.orders import Asn, AsnLine, AsnPallet, PoLine, PurchaseOrder
+from cloud.store.models.transit import Geofence, Trip, TripEvent, Vehicle, VehiclePosition
 
 __all__ = [
     "Alert",
@@ -41,6 +42,7 @@ __all__ = [
     "Excursion",
     "Exposure",
     "Gateway",
+    "Geofence",
     "Item",
     "Location",
     "Move",
@@ -60,6 +62,10 @@ __all__ = [
     "ShipmentLine",
     "ShipmentScan",
     "Site",
+    "Trip",
+    "TripEvent",
     "UnreadableTag",
+    "Vehicle",
+    "VehiclePosition",
     "utcnow",
 ]
