@@ -28,16 +28,19 @@ async function act(alert, action) {
 }
 
 function button(alert, action, label) {
-  return h("button", { type: "button", dataset: { action }, onclick: () => act(alert, action) }, label);
+  const onclick = () => act(alert, action);
+  return h("button", { type: "button", dataset: { action }, onclick }, label);
 }
 
 function statusCell(alert) {
   const lines = [chip(alert.status)];
   if (alert.acknowledged_by) {
-    lines.push(h("div", { class: "muted" }, `ack. ${alert.acknowledged_by}, ${when(alert.acknowledged_at)}`));
+    const text = `ack. ${alert.acknowledged_by}, ${when(alert.acknowledged_at)}`;
+    lines.push(h("div", { class: "muted" }, text));
   }
   if (alert.cleared_by) {
-    lines.push(h("div", { class: "muted" }, `cleared ${alert.cleared_by}, ${when(alert.cleared_at)}`));
+    const text = `cleared ${alert.cleared_by}, ${when(alert.cleared_at)}`;
+    lines.push(h("div", { class: "muted" }, text));
   }
   return lines;
 }

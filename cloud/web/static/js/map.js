@@ -4,7 +4,7 @@
 // and everything else still draws.
 
 import * as L from "../vendor/leaflet/leaflet-src.esm.js";
-import { byId, fill, h, showError } from "./dom.js";
+import { byId, fill, showError, when } from "./dom.js";
 import { debounce, live } from "./live.js";
 import { panelItem, popupContent } from "./panel.js";
 import * as transit from "./transit.js";
@@ -100,13 +100,19 @@ function trackParts(geojson, parts = { lines: [], stops: [] }) {
   return parts;
 }
 
+function stopLabel(properties) {
+  if (properties.name) return properties.name;
+  const minutes = properties.minutes === undefined ? "" : `${properties.minutes} min `;
+  return `stop ${minutes}from ${when(properties.start)}`;
+}
+
 function drawTrack(entry, geojson) {
   if (entry.track) layers.tracks.removeLayer(entry.track);
   const parts = trackParts(geojson);
   const group = L.featureGroup();
   entry.line = L.polyline(parts.lines, TRACK_STYLE).addTo(group);
   for (const stop of parts.stops) {
-    const label = stop.properties.name || stop.properties.kind || "stop";
+    const label = stopLabel(stop.properties);
     L.circleMarker(stop.at, { radius: 5, color: "#fca311", fillOpacity: 0.9 }).bindTooltip(label).addTo(group);
   }
   entry.track = group.addTo(layers.tracks);

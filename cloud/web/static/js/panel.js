@@ -40,8 +40,12 @@ export function panelItem(shipment, selected) {
     h("div", { class: "row" }, "Vehicle: ", shipment.vehicle || "—"),
     h("div", { class: "row eta" }, "ETA: ", etaText(shipment.eta)),
     h("div", { class: "row contents" }, "Contents: ", contentsText(shipment.contents)),
-    h("div", { class: "row fix", dataset: { field: "fix" } }, fixText(shipment.fix)),
+    h("div", { class: "row fix" }, "Last fix: ", fixText(shipment.fix)),
   );
+}
+
+function alertsLink(count) {
+  return count > 0 ? h("a", { href: "/alerts" }, String(count)) : "none";
 }
 
 // The popup of a shipment's marker.
@@ -51,7 +55,7 @@ export function popupContent(shipment) {
     ["Vehicle", shipment.vehicle || "—"],
     ["Customer", shipment.customer || "—"],
     ["ETA", etaText(shipment.eta)],
-    ["Condition alerts", shipment.alerts > 0 ? h("a", { href: "/alerts" }, String(shipment.alerts)) : "none"],
+    ["Condition alerts", alertsLink(shipment.alerts)],
     ["Last fix", fixText(shipment.fix)],
   ];
   const contents = shipment.contents.length

@@ -40,11 +40,13 @@ function discrepancy(key, title, hint, epcs) {
 function verificationView(verification) {
   const found = verification.discrepancies;
   if (!found) {
-    return h("p", { class: "muted", id: "not-verified" }, "Not verified yet: the loading is not closed.");
+    const text = "Not verified yet: the loading is not closed.";
+    return h("p", { class: "muted", id: "not-verified" }, text);
   }
   const views = KINDS.map(([key, title, hint]) => discrepancy(key, title, hint, found[key] || []));
   const clean = KINDS.slice(0, 3).every(([key]) => !(found[key] || []).length);
-  return [h("p", { id: "verdict", class: clean ? "ok" : "warn" }, clean ? "Clean: loaded as picked." : "Discrepancies found."), views];
+  const verdict = clean ? "Clean: loaded as picked." : "Discrepancies found.";
+  return [h("p", { id: "verdict", class: clean ? "ok" : "warn" }, verdict), views];
 }
 
 function scanRow(scan) {
@@ -60,7 +62,8 @@ function scanRow(scan) {
 
 function actions(status) {
   if (!CONFIRMABLE.has(status)) return [];
-  return h("button", { type: "button", id: "confirm", onclick: confirm }, "Confirm and ship what was loaded");
+  const label = "Confirm and ship what was loaded";
+  return h("button", { type: "button", id: "confirm", onclick: confirm }, label);
 }
 
 async function confirm() {

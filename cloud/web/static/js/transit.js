@@ -116,6 +116,7 @@ function toFeature(raw) {
   if (raw.type === "Feature") return raw;
   const properties = { name: raw.name ?? raw.code ?? "", kind: raw.kind ?? "", radius_m: raw.radius_m };
   if (raw.geometry) return { type: "Feature", geometry: raw.geometry, properties };
+  if (raw.rings) return { type: "Feature", geometry: { type: "Polygon", coordinates: raw.rings }, properties };
   const centre = toFix(raw.center ?? raw.centre ?? raw);
   if (centre === null || !number(raw.radius_m)) return null;
   return { type: "Feature", geometry: { type: "Point", coordinates: [centre.lon, centre.lat] }, properties };
