@@ -18,6 +18,7 @@ def test_receipts_list_then_lines_by_status(ui: Ui) -> None:
     chips = ui.texts("#receipts tr[data-receipt] .chip")
     assert chips == ["short 5", "over 1", "unexpected 1", "duplicate 1", "matched 5"]
     assert "dc1/gw1/d1" in row.text
+    assert "ASN-1" in row.text
 
     row.find_element(By.TAG_NAME, "a").click()
     ui.wait(lambda: ui.one("body").get_attribute("data-loaded") == "receipt", "receipt page")

@@ -1,10 +1,22 @@
 // Receipts page: goods receipts, newest first, with their case lines counted by status.
 
-import { getPage } from "./api.js";
+import { getOptional, getPage } from "./api.js";
 import { RECEIPT_STATUSES as STATUS_ORDER, byId, chip, fill, h, showError, when } from "./dom.js";
 import { debounce, live } from "./live.js";
 
 const state = { shown: 0, next: 0 };
+const asnNumbers = new Map(); // ASN id -> number, fetched once per ASN
+
+async function learnAsns(receipts) {
+  const ids = [...new Set(receipts.map((r) => r.asn_id))];
+  const unknown = ids.filter((id) => id !== null && !asnNumbers.has(id));
+  const asns = await Promise.all(unknown.map((id) => getOptional(`/api/asns/${id}`)));
+  unknown.forEach((id, i) => asnNumbers.set(id, asns[i] ? asns[i].number : `ASN ${id}`));
+}
+
+function asnText(id) {
+  return id === null ? "—" : asnNumbers.get(id) || `ASN ${id}`;
+}
 
 function discrepant(receipt) {
   return Object.entries(receipt.summary).some(([status, n]) => status !== "matched" && n > 0);
@@ -23,7 +35,7 @@ function row(receipt) {
     { dataset: { receipt: receipt.id, discrepant: discrepant(receipt) ? "yes" : "no" } },
     h("td", {}, h("a", { href: link }, `#${receipt.id}`)),
     h("td", {}, receipt.door),
-    h("td", {}, receipt.asn_id === null ? "—" : `ASN ${receipt.asn_id}`),
+    h("td", {}, asnText(receipt.asn_id)),
     h("td", {}, when(receipt.posted_at)),
     h("td", { class: "chips" }, summaryChips(receipt.summary)),
   );
@@ -49,7 +61,9 @@ async function load(append = false) {
   try {
     const offset = append ? state.next : 0;
     const limit = append ? 100 : Math.max(100, state.shown);
-    render(await getPage("/api/receipts", {}, offset, limit), append);
+    const page = await getPage("/api/receipts", {}, offset, limit);
+    await learnAsns(page.items);
+    render(page, append);
     showError(null);
   } catch (error) {
     showError(error);
