@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "firmware_sim.cli",
     "protocol.cli",
     "tagtrail.broker",
+    "tagtrail.dashboards",
 )
 
 Handler = Callable[[argparse.Namespace], int]
