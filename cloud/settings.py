@@ -137,6 +137,39 @@ class CloudSettings(BaseSettings):
         description="credit shown for the tiles (HTML)",
     )
 
+    # Condition monitoring (cloud/services/conditions*.py) and alert notifications (cloud/notify).
+    conditions_rules_file: str | None = Field(
+        None,
+        description="YAML file of condition alert rules loaded at startup; its rules replace "
+        "those of an earlier load, rules made through the API stay",
+    )
+    conditions_check_s: float = Field(
+        60.0, gt=0, description="how often the periodic check looks for silent sensors, seconds"
+    )
+    notify_webhook_url: str | None = Field(
+        None, description="URL alert changes are POSTed to, signed with secret_key; none: off"
+    )
+    notify_mqtt: bool = Field(
+        True, description="publish alert changes on each site's alert topic (mqtt_url)"
+    )
+    notify_queue: int = Field(
+        1000, ge=1, description="alert changes held in memory per channel; the outbox keeps more"
+    )
+    notify_retries: int = Field(
+        6, ge=0, description="retries of a failed delivery before it is given up (and logged)"
+    )
+    notify_backoff_s: float = Field(
+        1.0, gt=0, description="first pause before a retry, doubled each time, seconds"
+    )
+    notify_backoff_max_s: float = Field(60.0, gt=0, description="longest pause between retries")
+    notify_timeout_s: float = Field(10.0, gt=0, description="HTTP timeout of one webhook call")
+    notify_poll_s: float = Field(
+        1.0, gt=0, description="how often the notifier looks for new alert changes, seconds"
+    )
+    notify_lease_s: float = Field(
+        300.0, gt=0, description="a change claimed by a worker that vanished is retried after"
+    )
+
     @field_validator("db_url")
     @classmethod
     def _db_url(cls, value: str) -> str:
