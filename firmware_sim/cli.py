@@ -12,6 +12,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     emulators = sim.add_subparsers(dest="emulator", metavar="EMULATOR", required=True)
     _register_reader(emulators)
+    _register_sensors(emulators)
 
 
 def _register_reader(emulators: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,3 +77,35 @@ def _speed(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"speed must be positive, got {text}")
     return value
+
+
+def _register_sensors(emulators: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = emulators.add_parser(
+        "sensors",
+        help="serial temperature/humidity probes on pseudo-terminals",
+        description=(
+            "Play a scenario's temperature/humidity probes, each on a pseudo-terminal published"
+            " as DIR/<probe> (a symlink a driver opens like any serial port). Writes the ground"
+            " truth (true series, excursions, episodes, faults) to DIR/truth.json at once and"
+            " every line's fate to DIR/played.jsonl on exit."
+        ),
+    )
+    p.add_argument("--scenario", required=True, help="coldroom, dock, reefer or site")
+    p.add_argument("--seed", type=int, default=1, help="scenario seed (default 1)")
+    p.add_argument("--dir", required=True, help="directory for the device links and outputs")
+    p.add_argument("--speed", type=_speed, default=1.0, help="playback speed factor (1 = real)")
+    p.add_argument("--duration", type=_speed, help="scenario length in seconds (default 1 day)")
+    p.add_argument("--truth", metavar="FILE.json", help="ground truth here instead of DIR")
+    p.add_argument("--gateway-config", metavar="FILE.yaml", help="write a matching gateway config")
+    p.add_argument("--site", default="site1", help="site id for --gateway-config")
+    p.add_argument("--gateway", default="gw-sensors", help="gateway id for --gateway-config")
+    p.add_argument(
+        "--mqtt", default="mqtt://127.0.0.1:1883", help="broker URL for --gateway-config"
+    )
+    p.set_defaults(handler=_run_sensors)
+
+
+def _run_sensors(args: argparse.Namespace) -> int:
+    from firmware_sim.sensors.runner import run_sensors
+
+    return run_sensors(args)
