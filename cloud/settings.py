@@ -137,6 +137,44 @@ class CloudSettings(BaseSettings):
         description="credit shown for the tiles (HTML)",
     )
 
+    # In-transit tracking (cloud/services/transit*.py): defaults a trip takes when it is bound.
+    transit_dwell_s: float = Field(
+        60.0, ge=0, description="seconds in (out of) a new geofence before an enter (exit) counts"
+    )
+    transit_stop_radius_m: float = Field(
+        100.0, gt=0, description="fixes this close to where a vehicle stopped are the same stop"
+    )
+    transit_stop_alert_min: float = Field(
+        30.0, gt=0, description="a stop outside every geofence longer than this alerts, minutes"
+    )
+    transit_off_route_m: float = Field(
+        500.0, gt=0, description="further than this from the planned route is off route, metres"
+    )
+    transit_off_route_min: float = Field(
+        10.0, gt=0, description="off route for longer than this alerts, minutes"
+    )
+    transit_offline_min: float = Field(
+        15.0, gt=0, description="no fix for this long while under way alerts, minutes"
+    )
+    transit_late_grace_min: float = Field(
+        15.0, ge=0, description="not arrived (or expected) this long after the due time alerts"
+    )
+    transit_speed_window_min: float = Field(
+        20.0, gt=0, description="the ETA assumes the moving speed of this last stretch, minutes"
+    )
+    transit_default_speed_kmh: float = Field(
+        60.0, gt=0, description="speed the ETA assumes before a vehicle has driven, km/h"
+    )
+    transit_detour_factor: float = Field(
+        1.0, ge=1.0, description="road over great-circle distance, for trips without a route"
+    )
+    transit_min_stop_min: float = Field(
+        3.0, gt=0, description="trips-and-stops report: shorter standstills are no stops, minutes"
+    )
+    transit_check_s: float = Field(
+        30.0, gt=0, description="how often trips are checked for silent devices and lateness"
+    )
+
     # Condition monitoring (cloud/services/conditions*.py) and alert notifications (cloud/notify).
     conditions_rules_file: str | None = Field(
         None,
