@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from firmware_sim.gps.cli import register_gps
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `sim` command group and its emulators."""
@@ -13,6 +15,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     emulators = sim.add_subparsers(dest="emulator", metavar="EMULATOR", required=True)
     _register_reader(emulators)
     _register_sensors(emulators)
+    register_gps(emulators)
 
 
 def _register_reader(emulators: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "protocol.cli",
     "tagtrail.broker",
     "tagtrail.dashboards",
+    "tagtrail.track",
 )
 
 Handler = Callable[[argparse.Namespace], int]
