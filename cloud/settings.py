@@ -109,11 +109,15 @@ class CloudSettings(BaseSettings):
         False, description="copy condition, position, portal and health events to InfluxDB"
     )
     influx_url: str = Field(
-        "http://127.0.0.1:8086", description="InfluxDB 2 URL (any server of its v2 write API)"
+        "http://127.0.0.1:8086",
+        pattern=r"^https?://[^/\s]+",
+        description="InfluxDB 2 URL (any server of its v2 write API)",
     )
     influx_token: SecretStr = Field(SecretStr(""), description="InfluxDB API token (write)")
-    influx_org: str = Field("tagtrail", description="InfluxDB organisation")
-    influx_bucket: str = Field("tagtrail", description="InfluxDB bucket the points go to")
+    influx_org: str = Field("tagtrail", min_length=1, description="InfluxDB organisation")
+    influx_bucket: str = Field(
+        "tagtrail", min_length=1, description="InfluxDB bucket the points go to"
+    )
     influx_batch_size: int = Field(1000, ge=1, le=5000, description="points per write request")
     influx_flush_s: float = Field(
         1.0, gt=0, description="longest a point waits for its batch to fill, seconds"

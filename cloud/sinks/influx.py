@@ -149,19 +149,24 @@ class InfluxSink:
             url=cfg.url, token=cfg.token, org=cfg.org, timeout=int(cfg.timeout_s * 1000)
         ) as client, client.write_api(write_options=SYNCHRONOUS) as api:  # fmt: skip
             while (batch := self._next_batch()) is not None:
-                self._deliver(api, batch)
-        with self._cond:
-            left = len(self._queue)
-            self._queue.clear()
-            self._stats["queued"] = 0
-            if left:
-                self._drop(left, "not written before the sink closed")
+                try:
+                    self._deliver(api, batch)
+                except Exception:
+                    # Whatever a batch does, the writer must go on with the next one.
+                    log.exception("influx sink: %d points lost to an unexpected error", len(batch))
+                    with self._cond:
+                        self._stats["in_flight"] = 0
+                        self._drop(len(batch), "unexpected error")
 
     def _next_batch(self) -> list[str] | None:
         """Up to batch_size points once the batch is full or flush_s passed; None when closed."""
         cfg = self.config
         with self._cond:
             self._cond.wait_for(lambda: bool(self._queue) or self._closing.is_set())
+            if self._closing.is_set() and time.monotonic() >= self._close_by:
+                self._drop(len(self._queue), "not written before the sink closed")
+                self._queue.clear()
+                self._stats["queued"] = 0
             if not self._queue:
                 return None
             self._cond.wait_for(
@@ -231,17 +236,19 @@ class InfluxSink:
 
     def _settle(self, written: int = 0, rejected: int = 0, error: str | None = None) -> None:
         with self._cond:
-            was_retrying = self._stats["retrying"]
+            was_retrying, failures = self._stats["retrying"], self._stats["failures"]
             self._stats["written"] += written
             self._stats["rejected"] += rejected
             self._stats.update(in_flight=0, retrying=False)
             if error:
                 self._stats["last_error"] = error
         if was_retrying and written:
-            log.info("influx sink: writing again after %d failed attempts", self._stats["failures"])
+            log.info("influx sink: writing again (%d failed attempts in all)", failures)
 
     def _drop(self, n: int, why: str) -> None:
         """Count dropped points (caller holds the lock); log at most every DROP_LOG_EVERY_S."""
+        if n <= 0:
+            return
         self._stats["dropped"] += n
         now = time.monotonic()
         if now - self._dropped_logged_at >= DROP_LOG_EVERY_S or self._closing.is_set():
