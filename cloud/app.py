@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from cloud import web
 from cloud.api import (
     catalog,
+    conditions,
     deadletters,
     events,
     imports,
@@ -52,6 +53,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     events.router,
     system.router,
     *operations.ROUTERS,
+    *conditions.ROUTERS,
 )
 TAGS = [
     {"name": "items", "description": "Products, identified by SKU and GTIN."},
@@ -71,14 +73,20 @@ TAGS = [
     {"name": "receiving", "description": "Receiving sessions at doors and their goods receipts."},
     {"name": "alerts", "description": "Alerts: open, acknowledged by whom, cleared."},
     {"name": "tags", "description": "What is known about individual tags."},
+    {"name": "conditions", "description": "Sensors, condition history, MKT, excursions."},
+    {"name": "alert rules", "description": "Condition alert rules (YAML file or API)."},
 ]
 
 
 def default_components(settings: CloudSettings) -> list[ComponentFactory]:
-    """Background components `tagtrail cloud` runs: the MQTT ingest unless switched off."""
+    """Background components `tagtrail cloud` runs: the MQTT ingest unless switched off, the
+    condition watch (rules file, silent sensors) and the alert notifier (webhook, MQTT)."""
     from cloud.ingest import mqtt_ingest
+    from cloud.notify.notifier import alert_notifier
+    from cloud.services.condition_check import condition_watch
 
-    return [mqtt_ingest] if settings.ingest_enabled else []
+    ingest = [mqtt_ingest] if settings.ingest_enabled else []
+    return [*ingest, condition_watch, alert_notifier]
 
 
 @asynccontextmanager

@@ -99,3 +99,61 @@ def summarize(
         below_s=below,
         readings=len(temps_c),
     )
+
+
+def fraction_beyond(lo: float, hi: float, limit: float) -> float:
+    """Share of an interval with min lo and max hi spent above limit, taking the values to
+    move as a straight ramp between them (as the rule engine does)."""
+    if lo > limit:
+        return 1.0
+    if hi <= limit:
+        return 0.0
+    return (hi - limit) / (hi - lo)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One interval sample: its length and its min, max and mean temperature."""
+
+    seconds: float
+    lo: float
+    hi: float
+    mean: float
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalSummary:
+    """MKT (duration-weighted means), extremes and time beyond limits of interval samples."""
+
+    mkt_c: float
+    min_c: float
+    max_c: float
+    mean_c: float
+    seconds: float
+    above_s: float | None
+    below_s: float | None
+
+
+def summarize_intervals(
+    intervals: Sequence[Interval], low: float | None = None, high: float | None = None
+) -> IntervalSummary | None:
+    """Summary of interval samples (None if there are none with a length)."""
+    usable = [i for i in intervals if i.seconds > 0]
+    if not usable:
+        return None
+    weights = [i.seconds for i in usable]
+    total = math.fsum(weights)
+    above = below = None
+    if high is not None:
+        above = math.fsum(i.seconds * fraction_beyond(i.lo, i.hi, high) for i in usable)
+    if low is not None:
+        below = math.fsum(i.seconds * fraction_beyond(-i.hi, -i.lo, -low) for i in usable)
+    return IntervalSummary(
+        mkt_c=mkt_weighted([i.mean for i in usable], weights),
+        min_c=min(i.lo for i in usable),
+        max_c=max(i.hi for i in usable),
+        mean_c=math.fsum(i.mean * i.seconds for i in usable) / total,
+        seconds=total,
+        above_s=above,
+        below_s=below,
+    )

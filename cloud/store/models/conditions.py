@@ -4,7 +4,7 @@ excursions, stock exposed to them, and the alert notification outbox."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -13,15 +13,20 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
+    event,
+    insert,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from cloud.domain.conditions.vocab import AlertAction, BindingTarget, Check, ExcursionStatus
+from cloud.enums import AlertStatus
 from cloud.store.models.base import Base, sql_in, utcnow
 from cloud.store.models.master import CODE, EPC_LEN, Gateway
-from cloud.store.models.operations import EVENT_ID_LEN
+from cloud.store.models.operations import EVENT_ID_LEN, Alert
 from cloud.store.types import BigId, UtcDateTime
 
 # Exactly the column its target names is set.
@@ -199,3 +204,44 @@ class AlertEvent(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def _alert_snapshot(alert: Alert) -> dict[str, Any]:
+    at = (alert.created_at, alert.acknowledged_at, alert.cleared_at)
+    created, acknowledged, cleared = (t.isoformat() if t else None for t in at)
+    return {
+        "id": alert.id, "kind": alert.kind, "severity": alert.severity,
+        "subject": alert.subject, "message": alert.message, "status": alert.status,
+        "created_at": created, "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": acknowledged, "cleared_by": alert.cleared_by, "cleared_at": cleared,
+    }  # fmt: skip
+
+
+def _alert_action(alert: Alert, new: bool) -> AlertAction | None:
+    if new:
+        return AlertAction.OPENED
+    state = inspect(alert)
+    if state.attrs.status.history.has_changes():
+        return {
+            AlertStatus.ACKNOWLEDGED.value: AlertAction.ACKNOWLEDGED,
+            AlertStatus.CLEARED.value: AlertAction.CLEARED,
+        }.get(alert.status)
+    if state.attrs.severity.history.has_changes():
+        return AlertAction.ESCALATED
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _record_alert_changes(session: Session, _context: Any) -> None:
+    """Outbox: every alert opened, acknowledged, escalated or cleared, by whatever code path,
+    gets an alert_events row in the same transaction (notifiers deliver from there)."""
+    rows = []
+    for obj in [*session.new, *session.dirty]:
+        if not isinstance(obj, Alert):
+            continue
+        action = _alert_action(obj, obj in session.new)
+        if action is not None:
+            rows.append({"alert_id": obj.id, "action": action.value, "at": utcnow(),
+                         "payload": _alert_snapshot(obj), "attempts": 0})  # fmt: skip
+    if rows:
+        session.connection().execute(insert(cast(Table, AlertEvent.__table__)), rows)

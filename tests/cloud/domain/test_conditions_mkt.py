@@ -12,9 +12,12 @@ import pytest
 
 from cloud.domain.conditions.mkt import (
     DELTA_H_OVER_R,
+    Interval,
+    fraction_beyond,
     mkt_points,
     mkt_weighted,
     summarize,
+    summarize_intervals,
     time_beyond,
     trapezoid_weights,
 )
@@ -72,3 +75,21 @@ def test_time_beyond_interpolates_crossings() -> None:
     assert (summary.min_c, summary.max_c, summary.span_s, summary.readings) == (6, 10, 600, 4)
     assert summary.out_of_range_s == pytest.approx(480)
     assert math.isfinite(summary.mkt_c)
+
+
+def test_interval_samples_weigh_by_length_and_estimate_time_beyond() -> None:
+    intervals = [
+        Interval(2 * H, lo=24.0, hi=26.0, mean=25.0),
+        Interval(6 * H, lo=4.0, hi=6.0, mean=5.0),
+        Interval(0.0, lo=90.0, hi=90.0, mean=90.0),  # no length: no weight
+    ]
+    summary = summarize_intervals(intervals, low=4.5, high=25.5)
+    assert summary is not None
+    assert summary.mkt_c == pytest.approx(15.1322182894207, abs=1e-9)  # as 2 h at 25, 6 h at 5
+    assert (summary.min_c, summary.max_c, summary.seconds) == (4.0, 26.0, 8 * H)
+    assert summary.mean_c == pytest.approx(10.0)
+    assert summary.above_s == pytest.approx(2 * H * 0.25)  # a ramp 24 -> 26 is above 25.5 a quarter
+    assert summary.below_s == pytest.approx(6 * H * 0.25)
+    assert summarize_intervals([]) is None
+    assert fraction_beyond(9, 10, 8) == 1.0
+    assert fraction_beyond(5, 7, 8) == 0.0
