@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 from edge.config import GatewayConfig, MqttConfig, dump_config
@@ -46,8 +47,11 @@ def _play(player: SensorPlayer, directory: Path) -> int:
     for name, link in player.paths.items():
         print(f"{name}: {link} -> {devices[name]}", flush=True)
     try:
-        while not stop.wait(STATS_S) and not player.finished.is_set():
-            _report(player)
+        next_report = time.monotonic() + STATS_S
+        while not stop.wait(0.2) and not player.finished.is_set():
+            if time.monotonic() >= next_report:
+                next_report += STATS_S
+                _report(player)
         if player.finished.is_set():
             logger.info("scenario played out")
     finally:
