@@ -22,6 +22,7 @@ from cloud.api import (
     places,
     stock,
     system,
+    transit,
 )
 from cloud.api.errors import install_error_handlers
 from cloud.api.middleware import MetricsMiddleware
@@ -54,6 +55,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     system.router,
     *operations.ROUTERS,
     *conditions.ROUTERS,
+    *transit.ROUTERS,
 )
 TAGS = [
     {"name": "items", "description": "Products, identified by SKU and GTIN."},
@@ -75,18 +77,21 @@ TAGS = [
     {"name": "tags", "description": "What is known about individual tags."},
     {"name": "conditions", "description": "Sensors, condition history, MKT, excursions."},
     {"name": "alert rules", "description": "Condition alert rules (YAML file or API)."},
+    {"name": "transit", "description": "Vehicles, geofences, shipments in transit, tracks."},
 ]
 
 
 def default_components(settings: CloudSettings) -> list[ComponentFactory]:
     """Background components `tagtrail cloud` runs: the MQTT ingest unless switched off, the
-    condition watch (rules file, silent sensors) and the alert notifier (webhook, MQTT)."""
+    transit watch (silent vehicles, late trips), the condition watch (rules file, silent
+    sensors) and the alert notifier (webhook, MQTT)."""
     from cloud.ingest import mqtt_ingest
     from cloud.notify.notifier import alert_notifier
     from cloud.services.condition_check import condition_watch
+    from cloud.services.transit_watch import transit_watch
 
     ingest = [mqtt_ingest] if settings.ingest_enabled else []
-    return [*ingest, condition_watch, alert_notifier]
+    return [*ingest, transit_watch, condition_watch, alert_notifier]
 
 
 @asynccontextmanager

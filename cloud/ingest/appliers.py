@@ -20,7 +20,7 @@ from protocol.topics import Kind
 Notice = tuple[str, dict[str, Any]]
 Applier = Callable[[Tx, Gateway, Sequence[WireModel]], list[Notice]]
 
-APPLIER_MODULES: tuple[str, ...] = ("cloud.services.conditions",)
+APPLIER_MODULES: tuple[str, ...] = ("cloud.services.transit", "cloud.services.conditions")
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from cloud.ledger.ledger import Ledger
 from cloud.services.alerts import raise_alert
 from cloud.services.asn_match import announcement_of, match_asn
 from cloud.services.lookup import Lookup
+from cloud.services.transit_receipts import close_in_transit
 from cloud.store.bulk import among, insert_ignoring, insert_rows
 from cloud.store.models import (
     Asn,
@@ -183,6 +184,7 @@ def post_receipt(
     session, lookup, ledger = tx.session, tx.lookup, tx.ledger
     point = session.get_one(ReadPoint, rs.read_point_id)
     arrivals = _arrivals(session, rs)
+    arrivals = close_in_transit(tx, point, arrivals, f"rs{rs.id}", now)  # transfers arriving
     asn = match_asn(session, point, rs.opened_at, arrivals)
     announcement = announcement_of(lookup, asn) if asn else None
     site_id = point.gateway.site_id

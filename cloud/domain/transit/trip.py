@@ -95,16 +95,20 @@ class TripState:
     dwell: dict[int, Dwell] = field(default_factory=dict)
     stop: StopState | None = None
     window: list[eta_.Sample] = field(default_factory=list)
-    moving_m: float = 0.0
-    moving_s: float = 0.0
+    clock_s: float = 0.0  # time under way that counts towards the pace
+    plan_s: float = 0.0  # planned time of the progress made
+    pace: float = 1.0  # recent
+    chunks: list[float] = field(default_factory=list)  # paces of the trip's chunks
+    chunk: eta_.Sample = (0.0, 0.0, 0.0)  # where the current chunk began
     distance_m: float = 0.0
+    along_m: float | None = None  # progress along the planned route
+    max_along_m: float | None = None
     offset_m: float | None = None
     off_since: float | None = None
     off_alerted: bool = False
     departed_t: float | None = None
     arrived_t: float | None = None
     late: bool = False
-    remaining_m: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for storage."""
@@ -120,6 +124,7 @@ class TripState:
         values["dwell"] = {int(k): Dwell(*v) for k, v in data.get("dwell", {}).items()}
         values["stop"] = StopState(**data["stop"]) if data.get("stop") else None
         values["window"] = [tuple(s) for s in data.get("window", [])]
+        values["chunk"] = tuple(data.get("chunk", (0.0, 0.0, 0.0)))
         return cls(**values)
 
 
@@ -142,6 +147,7 @@ class _Way:
     path: Any
     touched: Positions
     metres: float
+    along: float | None
     offset: float | None
 
 
@@ -182,10 +188,11 @@ class TripTracker:
     def _batch(self, fixes: list[Fix], index: Index, step: Step) -> None:
         lats = np.fromiter((f.lat for f in fixes), np.float64, len(fixes))
         lons = np.fromiter((f.lon for f in fixes), np.float64, len(fixes))
+        alongs: list[float | None] = [None] * len(fixes)
         offsets: list[float | None] = [None] * len(fixes)
         if self.plan.route is not None:
-            remaining, off = self.plan.route.locate(lats, lons)
-            offsets, self.state.remaining_m = off.tolist(), float(remaining[-1])
+            along, off = self.plan.route.along(lats, lons)
+            alongs, offsets = along.tolist(), off.tolist()
         prev = self.state.last
         chain_lats = np.concatenate([[prev.lat], lats]) if prev else lats
         chain_lons = np.concatenate([[prev.lon], lons]) if prev else lons
@@ -194,26 +201,32 @@ class TripTracker:
         ways = paths(prev, fixes)
         touched = index.touched(ways)
         for i, fix in enumerate(fixes):
-            self._one(fix, _Way(ways[i], touched[i], hops[i], offsets[i]), index, step)
+            way = _Way(ways[i], touched[i], hops[i], alongs[i], offsets[i])
+            self._one(fix, way, index, step)
 
     def _one(self, fix: Fix, way: _Way, index: Index, step: Step) -> None:
         prev = self.state.last
         self.state.last = fix
         if prev is None:
-            self._begin(fix, way.path, way.touched, index)
+            self._begin(fix, way, index)
             return
         events = self.fences.step(prev, fix, way.path, way.touched, index)
         step.events += events
         self._milestones(events, step)
-        self._odometer(prev, fix, way.metres)
-        self._stop(fix, step)
+        away = self._moved_away(fix)
+        self._odometer(prev, fix, way, standing=not away and self._stood(prev.t))
+        self._stop(fix, away, step)
         self._off_route(fix, way.offset, step)
         self._late(fix.t, step)
 
-    def _begin(self, fix: Fix, path: Any, touched: Any, index: Index) -> None:
-        self.fences.begin(fix, path, touched, index)
-        self.state.window = [(fix.t, 0.0, 0.0)]
-        self.state.stop = StopState(fix.lat, fix.lon, fix.t, fix.t)
+    def _begin(self, fix: Fix, way: _Way, index: Index) -> None:
+        self.fences.begin(fix, way.path, way.touched, index)
+        state = self.state
+        state.window = [(fix.t, 0.0, 0.0)]
+        state.chunk = (fix.t, 0.0, 0.0)
+        state.stop = StopState(fix.lat, fix.lon, fix.t, fix.t)
+        state.along_m = state.max_along_m = way.along
+        state.offset_m = way.offset
         if self.plan.origin and not self.plan.origin & self.fences.inside():
             self.state.departed_t = fix.t  # already away from the origin when tracking began
 
@@ -226,14 +239,32 @@ class TripTracker:
             elif event.kind is Crossing.ENTER and event.fence_id in self.plan.destination:
                 self.state.arrived_t = step.arrived_t = event.at
 
-    def _odometer(self, prev: Fix, fix: Fix, hop: float) -> None:
-        state, dt = self.state, fix.t - prev.t
-        state.distance_m += hop
-        if hop >= self.rules.speed.min_speed_mps * dt:
-            state.moving_m += hop
-            state.moving_s += dt
-        state.window.append((fix.t, state.moving_m, state.moving_s))
-        state.window = eta_.trimmed(state.window, fix.t, self.rules.speed.window_s)
+    def _odometer(self, prev: Fix, fix: Fix, way: _Way, *, standing: bool) -> None:
+        """Distance driven, and the clock and planned time behind the pace."""
+        state, speed = self.state, self.rules.speed
+        state.distance_m += way.metres
+        state.clock_s += 0.0 if standing else fix.t - prev.t
+        state.plan_s += self._planned(way)
+        sample = (fix.t, state.clock_s, state.plan_s)
+        state.window = eta_.trimmed([*state.window, sample], fix.t, speed.window_s)
+        state.pace = eta_.recent(state.window, state.pace)
+        state.chunks, state.chunk = eta_.chunked(state.chunks, state.chunk, sample)
+
+    def _planned(self, way: _Way) -> float:
+        """Planned time of the progress to this fix: along the route beyond the furthest point
+        reached so far (GPS noise does not move it back and forth), else by distance."""
+        route, state = self.plan.route, self.state
+        if route is None or way.along is None:
+            return way.metres / self.rules.speed.default_speed_mps
+        state.along_m = way.along
+        furthest = state.max_along_m if state.max_along_m is not None else way.along
+        state.max_along_m = max(furthest, way.along)
+        return route.planned_s(state.max_along_m) - route.planned_s(furthest)
+
+    def _stood(self, t: float) -> bool:
+        """Whether the vehicle had been standing for longer than the stop credit at t."""
+        stop = self.state.stop
+        return stop is not None and t - stop.start_t >= self.rules.speed.stop_credit_s
 
     def under_way(self) -> bool:
         """Departed, not back in an origin fence, not arrived."""
@@ -242,9 +273,9 @@ class TripTracker:
             return False
         return not self.plan.origin & self.fences.inside()
 
-    def _stop(self, fix: Fix, step: Step) -> None:
+    def _stop(self, fix: Fix, away: bool, step: Step) -> None:
         stop = self.state.stop
-        if stop is None or self._moved_away(stop, fix):
+        if stop is None or away:
             self.state.stop = StopState(fix.lat, fix.lon, fix.t, fix.t)
             return
         stop.last_t = fix.t
@@ -256,7 +287,10 @@ class TripTracker:
             detail = f"stopped {minutes:.0f} min outside any geofence at {where}"
             step.alarms.append(Alarm(AlarmKind.STOP, fix.t, stop.start_t, detail))
 
-    def _moved_away(self, stop: StopState, fix: Fix) -> bool:
+    def _moved_away(self, fix: Fix) -> bool:
+        stop = self.state.stop
+        if stop is None:
+            return True
         return distance_m(stop.lat, stop.lon, fix.lat, fix.lon) > self.rules.stop_radius_m
 
     def _off_route(self, fix: Fix, offset: float | None, step: Step) -> None:
@@ -299,20 +333,34 @@ class TripTracker:
             return None
         if state.arrived_t is not None:
             return eta_.Eta(last.t, state.arrived_t, 0.0, 0.0, "arrived")
-        remaining, basis = self._remaining(last)
-        if remaining is None:
-            return None
-        total = (last.t, state.moving_m, state.moving_s)
-        speed = eta_.speed(state.window, total, self.rules.speed)
-        return eta_.estimate(last.t, remaining, speed, basis)
-
-    def _remaining(self, last: Fix) -> tuple[float | None, str]:
-        if self.plan.route is not None and self.state.remaining_m is not None:
-            return self.state.remaining_m, "route"
+        route = self.plan.route
+        if route is not None and state.along_m is not None:
+            along = state.along_m
+            drive = self._drive_s(route.remaining_s(along))
+            stops = self._stops_ahead(route, along, last)
+            return eta_.estimate(last.t, route.length_m - along, drive + stops, "route")
         if self.plan.target is None:
-            return None, ""
+            return None
         lon, lat = self.plan.target
-        return distance_m(last.lat, last.lon, lat, lon) * self.rules.detour_factor, "great_circle"
+        remaining = distance_m(last.lat, last.lon, lat, lon) * self.rules.detour_factor
+        planned = remaining / self.rules.speed.default_speed_mps
+        return eta_.estimate(last.t, remaining, self._drive_s(planned), "great_circle")
+
+    def _drive_s(self, planned_s: float) -> float:
+        state, rules = self.state, self.rules.speed
+        usual = eta_.typical(state.chunks, state.pace)
+        return eta_.drive_s(planned_s, state.pace, usual, rules.horizon_s)
+
+    def _stops_ahead(self, route: Route, along: float, last: Fix) -> float:
+        """Dwell of the planned stops ahead; of one being made now, what is left of it."""
+        radius = self.rules.stop_radius_m
+        here = route.near_stop(along, radius)
+        stop = self.state.stop
+        stood = last.t - stop.start_t if stop is not None else 0.0
+        return sum(
+            max(dwell - stood, 0.0) if i == here else dwell
+            for i, dwell in route.stops_ahead(along, radius)
+        )
 
 
 def clock_alarms(tracker: TripTracker, now: float) -> list[Alarm]:

@@ -72,7 +72,9 @@ class Geofence(Base):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     radius_m: Mapped[float | None] = mapped_column(Float)
-    rings: Mapped[list[list[list[float]]] | None] = mapped_column(JSON)  # GeoJSON rings
+    rings: Mapped[list[list[list[float]]] | None] = mapped_column(
+        JSON(none_as_null=True)
+    )  # GeoJSON rings
     dwell_s: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -97,7 +99,8 @@ class Trip(Base):
     status: Mapped[str] = mapped_column(String(16), default=TripStatus.PLANNED.value)
     start_at: Mapped[datetime] = mapped_column(UtcDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    route: Mapped[list[list[float]] | None] = mapped_column(JSON)  # [lon, lat] positions
+    # {"coordinates": [[lon, lat], ...], "speeds_kmh": [per leg] | null, "stops": [...]}
+    route: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     rules: Mapped[dict[str, Any]] = mapped_column(JSON)  # thresholds, fixed when bound
     departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -112,7 +115,7 @@ class Trip(Base):
     speed_mps: Mapped[float | None] = mapped_column(Float)  # the speed the ETA assumes
     offset_m: Mapped[float | None] = mapped_column(Float)  # distance from the planned route
     alarms: Mapped[list[str]] = mapped_column(JSON, default=list)  # episodes already alerted
-    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # domain TripState
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))  # TripState
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     shipment: Mapped[Shipment] = relationship()
