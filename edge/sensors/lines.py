@@ -16,15 +16,15 @@ from edge.sensors.config import SensorConfig
 
 MAX_LINE: Final = 256  # longer runs without a line end are garbage, not a reading
 
-_NUM = rb"([-+]?\d{1,4}(?:\.\d{1,4})?)"
+_NUM = rb"([-+]?\d+(?:\.\d+)?)"
 _FIELD = rb"(RH|T)=[ \t]*" + _NUM + rb"[ \t]*(%RH|'C|'F)"
 _LINE = re.compile(
     rb"[ \t]*" + _FIELD + rb"(?:[ \t]+" + _FIELD + rb")?(?:[ \t]+([0-9A-Fa-f]{2}))?[ \t]*"
 )
-# The probes' default shape (RH, then T in 'C, single blanks), matched first: nearly every line
-# takes this path. Its numbers are loose; float() checks them, and anything odd takes the
-# general path, which also says why a line is rejected.
-_DEFAULT = re.compile(rb"RH= *([-+0-9.]+) *%RH +T= *([-+0-9.]+) *'C(?: ([0-9A-F]{2}))?")
+# The probes' default shape (RH, then T in 'C, blanks not tabs, upper-case CS2), matched first:
+# nearly every line takes this path. It accepts a subset of _LINE with the same checks, so a
+# line it does not take gets the same verdict from the general path, which also says why.
+_DEFAULT = re.compile(rb"RH= *" + _NUM + rb" *%RH +T= *" + _NUM + rb" *'C(?: ([0-9A-F]{2}))?")
 _UNITS: Final = {b"RH": (b"%RH",), b"T": (b"'C", b"'F")}
 _ALPHABET: Final = b"RHTCF=%'+-.0123456789ABCDEFabcdef \t"  # every byte a valid line can have
 
@@ -89,19 +89,16 @@ def parse_line(line: bytes, rules: LineRules) -> Reading | Rejected:
     m = _DEFAULT.fullmatch(line)
     if m is not None:
         rh_text, temp_text, check = m.groups()
-        try:
-            temp, rh = float(temp_text), float(rh_text)
-        except ValueError:
-            return _parse_general(line, rules)
+        temp, rh = float(temp_text), float(rh_text)
         if (
             (check is None and not rules.require_checksum)
             or (check is not None and int(check, 16) == sum(line[: m.start(3)]) & 0xFF)
         ) and (rules.temp_min <= temp <= rules.temp_max and 0.0 <= rh <= 100.0):
             return _reading(Reading, (temp, rh))
-    return _parse_general(line, rules)
+    return parse_general(line, rules)
 
 
-def _parse_general(line: bytes, rules: LineRules) -> Reading | Rejected:
+def parse_general(line: bytes, rules: LineRules) -> Reading | Rejected:
     """Any accepted shape, and the reason for every rejection."""
     if len(line) > MAX_LINE:
         return Rejected(OVERLONG, f"{len(line)} bytes without a line end")

@@ -20,6 +20,7 @@ from edge.sensors.lines import (
     Reading,
     Rejected,
     cs2,
+    parse_general,
     parse_line,
 )
 from firmware_sim.sensors.wire import body, on_wire
@@ -130,6 +131,24 @@ def free_form_lines(draw: st.DrawFn) -> tuple[bytes, Reading]:
 def test_free_form_valid_lines_round_trip(case: tuple[bytes, Reading]) -> None:
     line, expected = case
     assert parse_line(line, RULES) == expected
+
+
+protocol_lines = st.one_of(
+    st.text(alphabet="RHTCF=%'+-.0123456789ABCDEFabcdef \t", max_size=60).map(str.encode),
+    free_form_lines().map(lambda case: case[0]),
+    st.builds(
+        lambda t, rh, cs, cut: body(t, rh, cs)[: cut or None],
+        st.floats(-60.0, 120.0),
+        st.floats(-20.0, 120.0),
+        st.booleans(),
+        st.integers(-5, 30),
+    ),
+)
+
+
+@given(protocol_lines, st.sampled_from([RULES, STRICT, LineRules(temp_min=0.0, temp_max=10.0)]))
+def test_the_fast_path_gives_the_general_parsers_verdict(line: bytes, rules: LineRules) -> None:
+    assert parse_line(line, rules) == parse_general(line, rules)
 
 
 @given(
