@@ -118,7 +118,7 @@ class Run:
         """Evaluate one sensor's samples (in time order) against the rules of its subject."""
         notices: list[Notice] = []
         for wire in samples:
-            bound = self.subjects.at(sensor.id, ms_to_datetime(wire.time_ms))
+            bound = self.subjects.at(sensor.id, ms_to_datetime(wire.start_ms))
             sample = engine_sample(wire)
             rules = self.book.for_subject(bound.subject)
             self._load(sensor.id, rules)
