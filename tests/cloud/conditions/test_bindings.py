@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from cloud.container import ServiceContainer
 from cloud.masterdata.shipments import transit_code
 from cloud.store.models import Gateway, Shipment, Trip, Vehicle
 from tests.cloud.api.client import ApiClient
@@ -95,7 +96,8 @@ def test_item_class_rules_follow_the_stock(client: ApiClient) -> None:
 
 def trip(client: ApiClient, departed: int, received: int) -> int:
     """Truck TRK-1 (a vehicle of the dock gateway) carries SH-1 from `departed` to `received`."""
-    with client.state()["container"].transaction() as session:
+    container: ServiceContainer = client.state()["container"]
+    with container.transaction() as session:
         gateway = session.scalars(select(Gateway).where(Gateway.code == GATEWAY)).one()
         vehicle = Vehicle(code="TRK-1", gateway_id=gateway.id)
         shipment = session.scalars(select(Shipment).where(Shipment.number == "SH-1")).one()
