@@ -37,12 +37,13 @@ def wall_us() -> int:
 
 
 def open_serial(config: SensorConfig) -> serial.Serial:
-    """Open the configured device, 8N1, no flow control."""
+    """Open the configured device, 8N1, no flow control, locked against a second reader."""
     return serial.Serial(
         port=config.port,
         baudrate=config.baudrate,
         timeout=READ_TIMEOUT_S,
         write_timeout=WRITE_TIMEOUT_S,
+        exclusive=True,  # two readers would each get half the lines
     )
 
 
