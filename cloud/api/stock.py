@@ -25,6 +25,12 @@ from cloud.ledger.schemas import (
     move_out,
 )
 from cloud.masterdata.types import Epc
+from cloud.services.condition_status import (
+    EpcHistoryConditionOut,
+    StockConditionOut,
+    epc_conditions,
+    stock_conditions,
+)
 
 router = APIRouter(prefix="/api", tags=["stock"], responses=ERROR_RESPONSES)
 MOVES_TOPIC = "ledger.moves"
@@ -41,11 +47,13 @@ def stock_on_hand(
     location_type: Annotated[list[LocationType] | None, Query(alias="type")] = None,
     stock_key: Annotated[str | None, Query(description="EPC or lot")] = None,
     by_key: Annotated[bool, Query(description="one row per EPC / lot")] = False,
-) -> PageOut[StockOut]:
-    """Balances per item and location; by default only locations that count as on hand."""
+) -> PageOut[StockConditionOut]:
+    """Balances per item and location; by default only locations that count as on hand.
+    Each row says whether the stock sat through a condition excursion."""
     types = location_type or (None if location_id or within else sorted(ON_HAND_TYPES))
     where = queries.StockFilter(item_id, location_id, within, types, stock_key, by_key)
-    return page_out(queries.stock(session, where, page), StockOut.model_validate)
+    found = page_out(queries.stock(session, where, page), StockOut.model_validate)
+    return stock_conditions(session, found)
 
 
 @router.get("/stock/in-transit")
@@ -58,8 +66,8 @@ def stock_in_transit(
 
 
 @router.get("/epcs/{epc}/history")
-def epc_history(session: SessionDep, epc: Epc) -> EpcHistoryOut:
-    """Where an EPC is now and every move it made."""
+def epc_history(session: SessionDep, epc: Epc) -> EpcHistoryConditionOut:
+    """Where an EPC is now, every move it made, and the condition excursions it sat through."""
     moves = [move_out(row) for row in queries.epc_history(session, epc)]
     if not moves:
         raise NotFoundError(f"EPC {epc} has no moves in the ledger")
@@ -69,7 +77,7 @@ def epc_history(session: SessionDep, epc: Epc) -> EpcHistoryOut:
         )
         for r in queries.epc_whereabouts(session, epc)
     ]
-    return EpcHistoryOut(epc=epc, whereabouts=whereabouts, moves=moves)
+    return epc_conditions(session, EpcHistoryOut(epc=epc, whereabouts=whereabouts, moves=moves))
 
 
 @router.get("/moves")

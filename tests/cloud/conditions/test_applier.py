@@ -122,3 +122,33 @@ def test_history_and_mkt_of_sensor_and_location(client: ApiClient, probe: int) -
     assert elsewhere["mkt_c"] is None
     bad = client.get("/api/conditions/mkt", params={"location": COLD, "sensor_id": probe})
     assert bad.status_code == 422
+
+
+def test_condition_status_in_stock_and_epc_history(client: ApiClient, probe: int) -> None:
+    feed(handler_of(client), minutes([5.0] * 30 + [12.0] * 60 + [5.0] * 30))
+    [excursion] = client.get("/api/excursions").json()["items"]
+    rows = client.get("/api/stock", params={"by_key": True}).json()["items"]
+    status = {r["stock_key"]: (r["location_code"], r["condition"]) for r in rows}
+    for epc in COLD_EPCS:
+        assert status[epc] == (
+            "DC/Q",
+            {"status": "exposed", "excursions": [excursion["id"]], "quarantined": True},
+        )
+    assert status[case(100)][1] == {"status": "ok", "excursions": [], "quarantined": False}
+    totals = {
+        r["location_code"]: r["condition"]["status"]
+        for r in client.get("/api/stock").json()["items"]
+    }
+    assert totals == {"DC/Q": "exposed", "DC": "ok"}
+    history = client.get(f"/api/epcs/{COLD_EPCS[0]}/history").json()
+    assert history["condition"]["status"] == "exposed"
+    [exposure] = history["exposures"]
+    assert (exposure["rule"], exposure["check"], exposure["location_code"]) == (
+        "cold-room",
+        "high",
+        COLD,
+    )
+    assert exposure["quarantined"]
+    assert [m["reason"] for m in history["moves"]][-1] == "quarantine"
+    clean = client.get(f"/api/epcs/{case(100)}/history").json()
+    assert (clean["condition"]["status"], clean["exposures"]) == ("ok", [])
