@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "tagtrail.broker",
     "tagtrail.dashboards",
     "tagtrail.track",
+    "tagtrail.mkt",
 )
 
 Handler = Callable[[argparse.Namespace], int]
