@@ -119,7 +119,7 @@ class GpsSource:
             self._lost(f"cannot open {self.config.port}: {exc}", first=self._opens == 1)
             return None
         logger.info("GPS %s: %s open", self.name, self.config.port)
-        self._connected, self._last_error = True, None
+        self._connected = True  # last_error stays: it is the last one, not a current one
         return port
 
     def _read(self, port: serial.Serial) -> None:

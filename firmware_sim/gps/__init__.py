@@ -1,0 +1,1 @@
+"""Emulated GPS receivers: routes, how a truck drives them, NMEA output on ptys, truth."""

@@ -54,8 +54,9 @@ class PtyReceiver:
         self._full = False  # the pty is full: log once per episode, not per epoch
 
     def start(self) -> Path:
-        """Plug in and start playing; return the device link."""
-        self.plug()
+        """Plug in (unless plugged already) and start playing; return the device link."""
+        if not self.plugged:
+            self.plug()
         self._started = time.monotonic()
         self._thread.start()
         return self.link

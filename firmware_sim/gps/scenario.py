@@ -153,17 +153,21 @@ def build_gps(
 ) -> GpsScenario:
     """Build a route's scenario; KeyError for an unknown route."""
     the_route = route(name)
-    rng = random.Random(f"gps:{name}:{seed}")
+    # One random stream per part, so that turning faults off changes nothing else.
+    drive_rng, rx_rng, fault_rng = (
+        random.Random(f"gps:{name}:{seed}:{part}") for part in ("drive", "receiver", "faults")
+    )
     params = drive_params or DriveParams()
     geo = geometry(the_route)
-    motion = drive(plan_drive(the_route, geo, rng, params), params)
+    motion = drive(plan_drive(the_route, geo, drive_rng, params), params)
     rx = receiver or ReceiverParams()
-    fix, gaps = _fix_mask(the_route, geo, motion, rx, rng)
+    fix, gaps = _fix_mask(the_route, geo, motion, rx, rx_rng)
     lat, lon, heading = geo.locate(motion.s_m)
-    plan = plan_faults(fix, faults or FaultRates(), rng)
+    plan = _FaultPlan(plan_faults(fix, faults or FaultRates(), fault_rng), fault_rng)
     start_ms = int(start.timestamp() * 1000)
     times = start_ms + (motion.t_s * 1000).astype(np.int64)
-    epochs = _render(start, _Track(motion, lat, lon, heading, fix), plan, rx, rng)
+    gen = np.random.default_rng(rx_rng.getrandbits(64))
+    epochs = _render(start, _Track(motion, lat, lon, heading, fix), rx, gen, plan)
     truth = GpsTruth(
         route=name,
         seed=seed,
@@ -178,7 +182,9 @@ def build_gps(
         stops=tuple(
             (start_ms + int(a * 1000), start_ms + int(b * 1000), c) for a, b, c in motion.stops
         ),
-        faults={k: tuple(int(times[i]) for i, f in enumerate(plan) if f == k) for k in FAULT_KINDS},
+        faults={
+            k: tuple(int(times[i]) for i, f in enumerate(plan.kinds) if f == k) for k in FAULT_KINDS
+        },
         length_m=geo.length_m,
     )
     return GpsScenario(the_route, seed, start, tuple(epochs), truth)
@@ -245,21 +251,29 @@ class _Track:
     fix: Bools
 
 
+@dataclass(frozen=True)
+class _FaultPlan:
+    """The fault of each epoch, and the random stream that shapes the faults."""
+
+    kinds: list[str | None]
+    rng: random.Random
+
+
 def _render(
     start: dt.datetime,
     track: _Track,
-    plan: list[str | None],
     rx: ReceiverParams,
-    rng: random.Random,
+    gen: np.random.Generator,
+    faults: _FaultPlan,
 ) -> list[bytes]:
-    gen = np.random.default_rng(rng.getrandbits(64))
     solutions = _solutions(track, rx, gen)
+    rng = faults.rng
     out: list[bytes] = []
     clean: list[bytes] = []
     for k, when_s in enumerate(track.motion.t_s):
         when = start + dt.timedelta(seconds=float(when_s))
         solution = solutions[k] if track.fix[k] else None
-        fault = plan[k]
+        fault = faults.kinds[k]
         lines = epoch(when, solution)
         clean.append(b"".join(lines))
         if fault in ("spike", "zero"):

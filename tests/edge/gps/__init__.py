@@ -1,0 +1,1 @@
+"""Tests of the vehicle gateway's GPS path."""
