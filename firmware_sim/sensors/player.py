@@ -27,7 +27,7 @@ from firmware_sim.sensors.scenario import Line, ProbeRun, SensorScenario
 
 logger = logging.getLogger(__name__)
 
-DRAIN_S = 3.0  # an unplug waits at most this long (wall) for the driver to read what was sent
+DRAIN_S = 10.0  # an unplug waits at most this long (wall) for the driver to read what was sent
 MAX_WAIT_S = 0.05  # longest sleep between checks (bounds command latency and stop time)
 MAX_COMMAND = 64  # a longer run without CR/LF is noise: dropped
 
