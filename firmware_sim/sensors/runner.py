@@ -14,7 +14,7 @@ from edge.config import GatewayConfig, MqttConfig, dump_config
 from edge.sensors.config import SensorConfig
 from firmware_sim.llrp.artifacts import write_atomic
 from firmware_sim.sensors.player import SensorPlayer, write_deliveries
-from firmware_sim.sensors.scenario import SensorScenario, build
+from firmware_sim.sensors.scenario import ProbeRun, SensorScenario, build
 from firmware_sim.sensors.truth import write_truth
 
 logger = logging.getLogger(__name__)
@@ -72,22 +72,25 @@ def _write_gateway_config(
     path: Path, scenario: SensorScenario, directory: Path, args: argparse.Namespace
 ) -> None:
     """A gateway config whose sensors read this run's probes."""
-    sensors = tuple(
-        SensorConfig(
-            name=run.spec.name,
-            port=str((directory / run.spec.name).resolve()),
-            mode=run.spec.mode,
-            checksum="cs2" if run.spec.checksum else "auto",
-            poll_interval_s=max(run.spec.interval_s / args.speed, 0.1),
-            silence_s=max(60.0, 10 * run.spec.interval_s / args.speed),
-        )
-        for run in scenario.probes
-    )
+    sensors = tuple(_sensor_config(run, directory, args.speed) for run in scenario.probes)
     config = GatewayConfig(
         site=args.site, gateway=args.gateway, mqtt=MqttConfig(url=args.mqtt), sensors=sensors
     )
     write_atomic(path, dump_config(config))
     logger.info("gateway config written to %s", path)
+
+
+def _sensor_config(run: ProbeRun, directory: Path, speed: float) -> SensorConfig:
+    """How a gateway reads one probe of this run (polled probes: once per output interval)."""
+    polled = {"mode": "polled", "poll_interval_s": max(run.spec.interval_s / speed, 0.1)}
+    return SensorConfig.model_validate(
+        {
+            "name": run.spec.name,
+            "port": str((directory / run.spec.name).resolve()),
+            "checksum": "cs2" if run.spec.checksum else "auto",
+            **(polled if run.spec.mode == "polled" else {}),
+        }
+    )
 
 
 def _fail(message: str, code: int) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from firmware_sim.llrp.artifacts import write_atomic
 from firmware_sim.sensors.scenario import Line, ProbeRun, SensorScenario
 from protocol.ids import make_event_id
 from protocol.messages import ConditionSample
+
+ToMs = Callable[[float], int]  # scenario seconds -> epoch milliseconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ def _runs(
     *,
     temp: npt.NDArray[np.float64],
     step: float,
-    peak: Any,
+    peak: Callable[[npt.NDArray[np.float64]], np.float64],
 ) -> list[Excursion]:
     edges = np.diff(np.concatenate(([0], beyond.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -102,11 +105,11 @@ def _probe_doc(scenario: SensorScenario, run: ProbeRun) -> dict[str, Any]:
     }
 
 
-def _episode(ms: Any, kind: str, start_s: float, end_s: float) -> dict[str, Any]:
+def _episode(ms: ToMs, kind: str, start_s: float, end_s: float) -> dict[str, Any]:
     return {"kind": kind, "start_ms": ms(start_s), "end_ms": ms(end_s)}
 
 
-def _ms_of(scenario: SensorScenario) -> Any:
+def _ms_of(scenario: SensorScenario) -> ToMs:
     return lambda t_s: scenario.start_ms + round(t_s * 1000)
 
 
