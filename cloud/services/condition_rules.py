@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from cloud.domain.conditions.book import RuleBook
 from cloud.domain.conditions.compiled import compile_rule
 from cloud.domain.conditions.rules import RuleSpec
-from cloud.domain.conditions.vocab import RuleOrigin
+from cloud.domain.conditions.vocab import ExcursionStatus, RuleOrigin
+from cloud.enums import AlertStatus
 from cloud.errors import ConflictError, NotFoundError
-from cloud.store.models import AlertRule, utcnow
+from cloud.store.models import Alert, AlertRule, Excursion, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -52,14 +53,41 @@ def replace_rule(session: Session, name: str, spec: RuleSpec) -> AlertRule:
         _json(spec),
         utcnow(),
     )
+    if not spec.enabled:
+        close_excursions(session, rule.id, f"rule {name} switched off")
     session.flush()
     return rule
 
 
 def delete_rule(session: Session, name: str) -> None:
     """Remove a rule; its excursions stay (with the rule's name), its state goes."""
-    session.delete(get_rule(session, name))
+    rule = get_rule(session, name)
+    close_excursions(session, rule.id, f"rule {name} deleted")
+    session.delete(rule)
     session.flush()
+
+
+def close_excursions(session: Session, rule_id: int, why: str) -> int:
+    """Close a rule's open excursions now and clear their alerts (nothing evaluates them any
+    more, so nothing else would)."""
+    now = utcnow()
+    query = select(Excursion).where(
+        Excursion.rule_id == rule_id, Excursion.status == ExcursionStatus.OPEN.value
+    )
+    found = list(session.scalars(query))
+    for excursion in found:
+        excursion.status, excursion.ended_at = ExcursionStatus.CLOSED.value, now
+        alert = session.get(Alert, excursion.alert_id) if excursion.alert_id else None
+        if alert is not None and alert.status != AlertStatus.CLEARED.value:
+            alert.status, alert.cleared_at, alert.cleared_by = (
+                AlertStatus.CLEARED.value,
+                now,
+                "system",
+            )
+            alert.message += f" ({why})"
+    if found:
+        logger.info("%s: %s open excursions closed", why, len(found))
+    return len(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +117,7 @@ def load_file_rules(session: Session, specs: Sequence[RuleSpec]) -> Loaded:
             updated += 1
     gone = [rule for rule in stored.values() if rule.origin == RuleOrigin.FILE.value]
     for rule in gone:
+        close_excursions(session, rule.id, f"rule {rule.name} left the rules file")
         session.delete(rule)
     session.flush()
     logger.info("rules file: %s created, %s updated, %s removed", created, updated, len(gone))

@@ -152,3 +152,16 @@ def test_condition_status_in_stock_and_epc_history(client: ApiClient, probe: int
     assert [m["reason"] for m in history["moves"]][-1] == "quarantine"
     clean = client.get(f"/api/epcs/{case(100)}/history").json()
     assert (clean["condition"]["status"], clean["exposures"]) == ("ok", [])
+
+
+def test_removing_a_rule_closes_its_open_excursions(client: ApiClient, probe: int) -> None:
+    feed(handler_of(client), minutes([12.0] * 40))  # alarmed, still warm
+    [alert] = client.get("/api/alerts", params={"kind": "condition.high"}).json()["items"]
+    assert alert["status"] == "open"
+    assert client.delete("/api/alert-rules/cold-room").status_code == 204
+    [excursion] = client.get("/api/excursions").json()["items"]
+    assert excursion["status"] == "closed"
+    assert excursion["rule_name"] == "cold-room"
+    [alert] = client.get("/api/alerts", params={"kind": "condition.high"}).json()["items"]
+    assert (alert["status"], alert["cleared_by"]) == ("cleared", "system")
+    assert alert["message"].endswith("(rule cold-room deleted)")
