@@ -83,7 +83,8 @@ class FenceTracker:
             pos = index.position(fid)
             if pos is not None:
                 candidates.add(pos)
-        self.dwell = {fid: d for fid, d in self.dwell.items() if index.position(fid) is not None}
+        for gone in [fid for fid in self.dwell if index.position(fid) is None]:
+            del self.dwell[gone]  # a fence removed meanwhile (in place: the trip state shares it)
         events: list[FenceEvent] = []
         for pos in sorted(candidates):
             fence = index.fences[pos]

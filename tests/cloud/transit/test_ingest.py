@@ -3,7 +3,6 @@ through the vehicle gateway's pipeline and the ingest, against what physically h
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,47 +11,24 @@ import pytest
 from sqlalchemy import func, select
 
 from cloud.container import ServiceContainer
-from cloud.ingest import rules_from
-from cloud.ingest.handler import Incoming, IngestHandler, Outcome
+from cloud.ingest.handler import IngestHandler, Outcome
 from cloud.services.transit_watch import check_clock
 from cloud.store.models import Balance, Location, VehiclePosition
 from tests.cloud.api.client import ApiClient
-from tests.cloud.ingest.world import T0, Message, build, case, health, pallet, portal
+from tests.cloud.ingest.world import case, health, portal
 from tests.cloud.transit import world
-from tests.cloud.transit.world import DEPART, DESTINATION, DWELL_S, Drive
+from tests.cloud.transit.world import (
+    DEPART,
+    DESTINATION,
+    DWELL_S,
+    EPCS,
+    Drive,
+    bind,
+    feed,
+    shipment_id,
+)
 
-EPCS = [pallet(9), case(100), case(101), case(102), case(103)]
 TOLERANCE_S = 15.0  # event time against the true crossing (fixes are seconds to minutes apart)
-
-
-@pytest.fixture
-def handler(client: ApiClient) -> IngestHandler:
-    """The dock world and the transit world, SH-1 loaded and shipped at dc1's door d2."""
-    build(client)
-    world.build_transit(client, world.drive())
-    container: ServiceContainer = client.state()["container"]
-    rules = dataclasses.replace(rules_from(container.settings), settle=timedelta(0))
-    ingest = IngestHandler(container, rules)
-    loaded = T0 + timedelta(minutes=10)
-    feed(ingest, portal(EPCS, "d2", "out", loaded), health(loaded + timedelta(seconds=30)))
-    assert [t for t, _ in ingest.close_due().notices] == ["shipment.verified"]
-    return ingest
-
-
-def feed(handler: IngestHandler, *messages: Message) -> Outcome:
-    return handler.handle([Incoming(m.topic, m.payload) for m in messages])
-
-
-def shipment_id(client: ApiClient) -> int:
-    return int(client.get("/api/shipments").json()["items"][0]["id"])
-
-
-def bind(client: ApiClient, d: Drive, due: datetime, **extra: Any) -> dict[str, Any]:
-    url = f"/api/transit/shipments/{shipment_id(client)}/trip"
-    response = client.request("PUT", url, json=world.bind_body(d, due, **extra))
-    assert response.status_code == 200, response.json()
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def events(client: ApiClient) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -16,6 +17,7 @@ from shapely.geometry import Polygon
 from cloud.domain.transit.fences import Fence, FenceIndex, circle_shape
 from cloud.domain.transit.geo import WGS84, Fix
 from cloud.domain.transit.route import PlannedStop, Route
+from cloud.ingest.handler import Incoming, IngestHandler, Outcome
 from edge.gps.config import GpsConfig
 from edge.gps.pipeline import GpsPipeline
 from firmware_sim.gps.routes import ROAD_KMH
@@ -25,7 +27,7 @@ from protocol.codec import encode
 from protocol.messages import PositionFix
 from protocol.topics import Kind, gateway_topic
 from tests.cloud.api.client import ApiClient
-from tests.cloud.ingest.world import T0, Message
+from tests.cloud.ingest.world import T0, Message, case, pallet
 
 FLEET, VEHICLE_GW, DEVICE = "fleet", "truck7", "gps"
 DEPART = T0 + dt.timedelta(minutes=30)  # after the loading at T0 + 10 min
@@ -180,3 +182,22 @@ def bind_body(d: Drive, due: dt.datetime, **extra: object) -> dict[str, object]:
         "planned_stops": [{"lat": s.lat, "lon": s.lon, "minutes": s.dwell_s / 60} for s in stops],
     }
     return body | extra
+
+
+EPCS = [pallet(9), case(100), case(101), case(102), case(103)]
+
+
+def feed(handler: IngestHandler, *messages: Message) -> Outcome:
+    return handler.handle([Incoming(m.topic, m.payload) for m in messages])
+
+
+def shipment_id(client: ApiClient) -> int:
+    return int(client.get("/api/shipments").json()["items"][0]["id"])
+
+
+def bind(client: ApiClient, d: Drive, due: dt.datetime, **extra: Any) -> dict[str, Any]:
+    url = f"/api/transit/shipments/{shipment_id(client)}/trip"
+    response = client.request("PUT", url, json=bind_body(d, due, **extra))
+    assert response.status_code == 200, response.json()
+    body: dict[str, Any] = response.json()
+    return body
