@@ -10,6 +10,8 @@ from tests.cloud.ingest.world import case
 from tests.cloud.web.dock import MISSING_EPCS, SHORT_EPCS, WRONG_EPC
 from tests.cloud.web.ui import Ui
 
+OFFLINE = ("tile.openstreetmap.org",)  # no internet here: base map tiles do not load
+
 
 def test_receipts_list_then_lines_by_status(ui: Ui) -> None:
     ui.open("/receipts", "receipts")
@@ -91,3 +93,18 @@ def test_alerts_acknowledged_and_cleared_by_name(ui: Ui, server: CloudThread) ->
     )
     assert (alert["acknowledged_by"], alert["cleared_by"]) == ("Dana", "Dana")
     assert ui.console_errors() == []
+
+
+def test_every_page_has_the_navigation_and_no_script_errors(ui: Ui) -> None:
+    pages = [("/", "map"), ("/receipts", "receipts"), ("/shipments", "shipments")]
+    pages += [("/alerts", "alerts")]
+    for path, loaded in pages:
+        ui.open(path, loaded)
+        links = [a.get_attribute("href") for a in ui.all(".topbar nav a")]
+        assert [link.removeprefix(ui.base_url) for link in links if link] == [
+            "/", "/receipts", "/shipments", "/alerts"
+        ]  # fmt: skip
+        current = ui.one('.topbar nav a[aria-current="page"]').get_attribute("href")
+        assert current == ui.base_url + path
+        ui.wait(lambda: ui.one("#live").get_attribute("data-state") == "open", "the live stream")
+        assert ui.console_errors(ignore=OFFLINE) == []

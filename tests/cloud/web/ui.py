@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
@@ -27,11 +27,11 @@ class Ui:
         self.wait(lambda: self.driver.find_element(By.TAG_NAME, "body").get_attribute(
             "data-loaded") == loaded, f"{path} to render")  # fmt: skip
 
-    def wait(self, condition: Callable[[], T], what: str, timeout: float = DEADLINE_S) -> T:
+    def wait(self, condition: Callable[[], T | None], what: str, timeout: float = DEADLINE_S) -> T:
         """Poll condition until it is truthy; its value."""
         waiter = WebDriverWait(self.driver, timeout, poll_frequency=0.1)
-        result: T = waiter.until(lambda _: condition(), message=f"waiting for {what}")
-        return result
+        result = waiter.until(lambda _: condition(), message=f"waiting for {what}")
+        return cast(T, result)
 
     def one(self, css: str) -> WebElement:
         """The element matching css."""
@@ -42,8 +42,11 @@ class Ui:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def texts(self, css: str) -> list[str]:
-        """Visible text of every element matching css."""
-        return [el.text for el in self.all(css)]
+        """Rendered text of every element matching css, read at one instant in the page."""
+        found: list[str] = self.script(
+            "return [...document.querySelectorAll(arguments[0])].map((el) => el.innerText)", css
+        )
+        return found
 
     def script(self, source: str, *args: Any) -> Any:
         """Run JavaScript in the page."""

@@ -1,26 +1,34 @@
-// The live map: a marker per shipment in transit, its track, geofences, and a side panel.
-// Position notices on the event stream move markers at once; the list reloads on transit
-// notices and every 30 s in any case. Without a reachable tile server the base map is blank
-// and everything else still draws.
+// The live map: a marker per vehicle, each shipment's track and planned route, geofences,
+// and a side panel of shipments in transit. Position notices on the event stream move markers
+// and extend tracks at once; transit notices reload the lists, as does a refresh every 30 s.
+// Without a reachable tile server the base map stays blank and everything else still draws.
 
 import * as L from "../vendor/leaflet/leaflet-src.esm.js";
 import { byId, fill, showError, when } from "./dom.js";
 import { debounce, live } from "./live.js";
-import { panelItem, popupContent } from "./panel.js";
+import { alertCount, panelItem, vehiclePopup } from "./panel.js";
 import * as transit from "./transit.js";
 
 const config = document.body.dataset;
 const START = { center: [50.0, 10.0], zoom: 5 };
-const TRACK_STYLE = { color: "#1f6feb", weight: 3, opacity: 0.8 };
-const GEOFENCE_STYLE = { color: "#7b2cbf", weight: 2, fillOpacity: 0.08, dashArray: "6 4" };
+const TRACK = { color: "#1f6feb", weight: 3, opacity: 0.85 };
+const ROUTE = { color: "#5f6b7a", weight: 2, opacity: 0.7, dashArray: "4 6" };
+const STOP = { radius: 5, color: "#b35900", fillColor: "#fca311", fillOpacity: 0.9 };
+const FENCE = { color: "#7b2cbf", weight: 2, fillOpacity: 0.08, dashArray: "6 4" };
 
-const map = L.map("map", { zoomControl: true }).setView(START.center, START.zoom);
+const map = L.map("map").setView(START.center, START.zoom);
 const layers = {
   geofences: L.featureGroup().addTo(map),
+  routes: L.featureGroup().addTo(map),
   tracks: L.featureGroup().addTo(map),
-  markers: L.featureGroup().addTo(map),
+  vehicles: L.featureGroup().addTo(map),
 };
-const state = { entries: new Map(), selected: null, fitted: false, transitApi: null };
+const state = {
+  shipments: new Map(), // id -> {shipment, track: featureGroup, line: polyline, route}
+  vehicles: new Map(), // code -> {vehicle, marker}
+  selected: null, // shipment id
+  fitted: false,
+};
 
 function baseMap() {
   if (!config.tileUrl) return;
@@ -31,20 +39,33 @@ function baseMap() {
 }
 
 function controls() {
-  const overlays = { Geofences: layers.geofences, Tracks: layers.tracks, Shipments: layers.markers };
-  L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+  const overlays = {
+    Geofences: layers.geofences,
+    "Planned routes": layers.routes,
+    Tracks: layers.tracks,
+    Vehicles: layers.vehicles,
+  };
+  L.control.layers(null, overlays).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 }
 
-// ---- markers -------------------------------------------------------------------------------
+// ---- vehicles ------------------------------------------------------------------------------
 
-function icon(shipment, selected) {
+function shipmentsOf(code) {
+  return [...state.shipments.values()]
+    .map((entry) => entry.shipment)
+    .filter((shipment) => shipment.vehicle === code);
+}
+
+function icon(vehicle) {
+  const carried = shipmentsOf(vehicle.code);
   const classes = ["vehicle-marker"];
-  if (shipment.alerts > 0) classes.push("has-alerts");
-  if (selected) classes.push("selected");
+  if (!carried.length) classes.push("idle");
+  if (carried.some((shipment) => alertCount(shipment) > 0)) classes.push("has-alerts");
+  if (carried.some((shipment) => shipment.id === state.selected)) classes.push("selected");
   const tag = document.createElement("span");
   tag.className = "tag";
-  tag.textContent = shipment.number;
+  tag.textContent = vehicle.code;
   return L.divIcon({
     className: classes.join(" "),
     html: `<span class="pin"></span>${tag.outerHTML}`,
@@ -54,126 +75,155 @@ function icon(shipment, selected) {
   });
 }
 
-// Mirror the marker's data on its element (for people inspecting the page, and for tests).
+// The marker's element carries its vehicle and position (for people inspecting it, and tests).
 function tagElement(entry) {
   const el = entry.marker && entry.marker.getElement();
   if (!el) return;
-  el.dataset.shipment = entry.shipment.id;
-  el.dataset.number = entry.shipment.number;
-  el.dataset.lat = String(entry.shipment.fix.lat);
-  el.dataset.lon = String(entry.shipment.fix.lon);
+  el.dataset.vehicle = entry.vehicle.code;
+  el.dataset.lat = String(entry.vehicle.fix.lat);
+  el.dataset.lon = String(entry.vehicle.fix.lon);
 }
 
-function placeMarker(entry) {
-  const { shipment } = entry;
-  if (!shipment.fix) return;
-  const at = [shipment.fix.lat, shipment.fix.lon];
-  const selected = state.selected === shipment.id;
+function popup(entry) {
+  return vehiclePopup(entry.vehicle, shipmentsOf(entry.vehicle.code));
+}
+
+function placeVehicle(entry) {
+  const { vehicle } = entry;
+  if (!vehicle.fix) return;
+  const at = [vehicle.fix.lat, vehicle.fix.lon];
   if (!entry.marker) {
-    entry.marker = L.marker(at, { icon: icon(shipment, selected), title: shipment.number });
-    entry.marker.bindPopup(() => popupContent(entry.shipment), { minWidth: 220 });
-    entry.marker.on("click", () => select(shipment.id, false));
+    entry.marker = L.marker(at, { icon: icon(vehicle), title: vehicle.code, riseOnHover: true });
+    entry.marker.bindPopup(() => popup(entry), { minWidth: 240, maxHeight: 360 });
     entry.marker.on("add", () => tagElement(entry));
-    entry.marker.addTo(layers.markers);
+    entry.marker.addTo(layers.vehicles);
   } else {
     entry.marker.setLatLng(at);
-    entry.marker.setIcon(icon(shipment, selected));
-    if (entry.marker.isPopupOpen()) entry.marker.setPopupContent(popupContent(shipment));
+    entry.marker.setIcon(icon(vehicle));
+    if (entry.marker.isPopupOpen()) entry.marker.setPopupContent(popup(entry));
   }
   tagElement(entry);
 }
 
-// ---- tracks --------------------------------------------------------------------------------
-
-// GeoJSON (geometry, feature or collection) -> lines of [lat, lon] and stop points.
-function trackParts(geojson, parts = { lines: [], stops: [] }) {
-  if (!geojson) return parts;
-  if (geojson.type === "FeatureCollection") geojson.features.forEach((f) => trackParts(f, parts));
-  else if (geojson.type === "Feature") trackParts({ ...geojson.geometry, properties: geojson.properties }, parts);
-  else if (geojson.type === "LineString") parts.lines.push(geojson.coordinates.map(([lon, lat]) => [lat, lon]));
-  else if (geojson.type === "MultiLineString") {
-    geojson.coordinates.forEach((line) => parts.lines.push(line.map(([lon, lat]) => [lat, lon])));
-  } else if (geojson.type === "Point") {
-    const [lon, lat] = geojson.coordinates;
-    parts.stops.push({ at: [lat, lon], properties: geojson.properties || {} });
+function syncVehicles(vehicles) {
+  const seen = new Set(vehicles.map((vehicle) => vehicle.code));
+  for (const vehicle of vehicles) {
+    const entry = state.vehicles.get(vehicle.code) || { vehicle, marker: null };
+    entry.vehicle = vehicle;
+    state.vehicles.set(vehicle.code, entry);
+    placeVehicle(entry);
   }
-  return parts;
+  for (const [code, entry] of state.vehicles) {
+    if (seen.has(code)) continue;
+    if (entry.marker) layers.vehicles.removeLayer(entry.marker);
+    state.vehicles.delete(code);
+  }
 }
+
+// ---- shipments: tracks and planned routes --------------------------------------------------
 
 function stopLabel(properties) {
-  if (properties.name) return properties.name;
-  const minutes = properties.minutes === undefined ? "" : `${properties.minutes} min `;
-  return `stop ${minutes}from ${when(properties.start)}`;
+  const minutes = properties.minutes === undefined ? "" : ` ${properties.minutes} min`;
+  return `stop${minutes} from ${when(properties.start)}`;
 }
 
-function drawTrack(entry, geojson) {
+function drawTrack(entry, collection) {
   if (entry.track) layers.tracks.removeLayer(entry.track);
-  const parts = trackParts(geojson);
-  const group = L.featureGroup();
-  entry.line = L.polyline(parts.lines, TRACK_STYLE).addTo(group);
-  for (const stop of parts.stops) {
-    const label = stopLabel(stop.properties);
-    L.circleMarker(stop.at, { radius: 5, color: "#fca311", fillOpacity: 0.9 }).bindTooltip(label).addTo(group);
+  const { line, stops } = transit.trackParts(collection);
+  entry.track = L.featureGroup();
+  entry.line = L.polyline(line, TRACK).addTo(entry.track);
+  for (const stop of stops) {
+    L.circleMarker(stop.at, STOP).bindTooltip(stopLabel(stop.properties)).addTo(entry.track);
   }
-  entry.track = group.addTo(layers.tracks);
+  entry.track.bindTooltip(`track of ${entry.shipment.number}`, { sticky: true });
+  entry.track.addTo(layers.tracks);
 }
 
-function extendTrack(entry, fix) {
-  if (!entry.line) drawTrack(entry, null);
-  const lines = entry.line.getLatLngs();
-  const last = Array.isArray(lines[0]) ? lines[lines.length - 1] : lines;
-  last.push(L.latLng(fix.lat, fix.lon));
-  entry.line.redraw();
+function drawRoute(entry) {
+  if (entry.route) layers.routes.removeLayer(entry.route);
+  entry.route = null;
+  if (entry.shipment.route.length < 2) return;
+  entry.route = L.polyline(entry.shipment.route, ROUTE).addTo(layers.routes);
+  entry.route.bindTooltip(`planned route of ${entry.shipment.number}`, { sticky: true });
 }
 
-async function loadTracks(entries) {
-  if (!state.transitApi) return;
-  await Promise.all(
-    entries.map(async (entry) => drawTrack(entry, await transit.loadTrack(entry.shipment.id).catch(() => null))),
-  );
+async function loadTrack(entry) {
+  try {
+    drawTrack(entry, await transit.loadTrack(entry.shipment.id));
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function forget(entry) {
+  if (entry.track) layers.tracks.removeLayer(entry.track);
+  if (entry.route) layers.routes.removeLayer(entry.route);
+}
+
+async function syncShipments(shipments) {
+  const seen = new Set(shipments.map((shipment) => shipment.id));
+  for (const shipment of shipments) {
+    const entry = state.shipments.get(shipment.id) || { shipment, track: null, line: null };
+    entry.shipment = shipment;
+    state.shipments.set(shipment.id, entry);
+    drawRoute(entry);
+  }
+  for (const [id, entry] of state.shipments) {
+    if (seen.has(id)) continue;
+    forget(entry);
+    state.shipments.delete(id);
+  }
+  await Promise.all([...state.shipments.values()].map(loadTrack));
 }
 
 // ---- geofences -----------------------------------------------------------------------------
 
-function drawGeofences(features) {
+function drawGeofences(collection) {
   layers.geofences.clearLayers();
-  L.geoJSON(features, {
-    style: () => GEOFENCE_STYLE,
-    pointToLayer: (feature, at) => L.circle(at, { radius: feature.properties.radius_m || 50, ...GEOFENCE_STYLE }),
-    onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name || "geofence"),
+  L.geoJSON(collection, {
+    style: () => FENCE,
+    onEachFeature: (feature, layer) => {
+      const { name, code, site } = feature.properties;
+      const label = `${name || code}${site ? ` (site ${site})` : ""}`;
+      layer.bindTooltip(label);
+    },
   }).addTo(layers.geofences);
 }
 
 // ---- panel and selection -------------------------------------------------------------------
 
 function renderPanel() {
-  const entries = [...state.entries.values()];
-  const items = entries.map((entry) => {
-    const item = panelItem(entry.shipment, state.selected === entry.shipment.id);
-    item.addEventListener("click", () => select(entry.shipment.id, true));
-    item.addEventListener("keydown", (event) => event.key === "Enter" && select(entry.shipment.id, true));
+  const entries = [...state.shipments.values()];
+  const items = entries.map(({ shipment }) => {
+    const item = panelItem(shipment, state.selected === shipment.id);
+    item.addEventListener("click", (event) => {
+      if (event.target.closest("a")) return; // the shipment link opens its page
+      select(shipment.id);
+    });
+    item.addEventListener("keydown", (event) => event.key === "Enter" && select(shipment.id));
     return item;
   });
   fill(byId("transit-list"), items);
-  const located = entries.filter((entry) => entry.shipment.fix).length;
-  let status = `${entries.length} in transit, ${located} with a position`;
-  if (state.transitApi === false) status += " (transit tracking not available on this server)";
-  fill(byId("map-status"), entries.length ? status : "No shipment in transit.");
+  const vehicles = new Set(entries.map(({ shipment }) => shipment.vehicle)).size;
+  const text = `${entries.length} shipments on ${vehicles} vehicles`;
+  fill(byId("map-status"), entries.length ? text : "No shipment in transit.");
 }
 
-function select(id, fly) {
+function select(id) {
   state.selected = id;
-  state.entries.forEach((entry) => entry.shipment.fix && placeMarker(entry));
+  state.vehicles.forEach(placeVehicle);
   renderPanel();
-  const entry = state.entries.get(id);
-  if (!entry || !entry.marker) return;
-  if (fly) map.setView(entry.marker.getLatLng(), Math.max(map.getZoom(), 10));
-  entry.marker.openPopup();
+  const entry = state.shipments.get(id);
+  const vehicle = entry && state.vehicles.get(entry.shipment.vehicle);
+  if (!vehicle || !vehicle.marker) return;
+  map.setView(vehicle.marker.getLatLng(), Math.max(map.getZoom(), 10));
+  vehicle.marker.openPopup();
 }
 
 function fitOnce() {
   if (state.fitted) return;
-  const bounds = L.featureGroup([layers.markers, layers.geofences, layers.tracks]).getBounds();
+  const all = [layers.vehicles, layers.tracks, layers.routes, layers.geofences];
+  const bounds = L.featureGroup(all).getBounds();
   if (!bounds.isValid()) return;
   map.fitBounds(bounds, { padding: [40, 40], maxZoom: 13 });
   state.fitted = true;
@@ -181,36 +231,12 @@ function fitOnce() {
 
 // ---- loading and live updates --------------------------------------------------------------
 
-function sync(shipments) {
-  const seen = new Set();
-  const added = [];
-  for (const shipment of shipments) {
-    seen.add(shipment.id);
-    let entry = state.entries.get(shipment.id);
-    if (!entry) {
-      entry = { shipment, marker: null, track: null, line: null };
-      state.entries.set(shipment.id, entry);
-      added.push(entry);
-    }
-    entry.shipment = shipment;
-    placeMarker(entry);
-  }
-  for (const [id, entry] of state.entries) {
-    if (seen.has(id)) continue;
-    if (entry.marker) layers.markers.removeLayer(entry.marker);
-    if (entry.track) layers.tracks.removeLayer(entry.track);
-    state.entries.delete(id);
-  }
-  return added;
-}
-
 async function reload() {
   try {
-    const { shipments, transitApi } = await transit.loadShipments();
-    state.transitApi = transitApi;
-    sync(shipments);
-    await loadTracks([...state.entries.values()]);
-    if (transitApi) drawGeofences(await transit.loadGeofences());
+    const { shipments, vehicles, geofences } = await transit.loadTransit();
+    await syncShipments(shipments);
+    syncVehicles(vehicles);
+    drawGeofences(geofences);
     renderPanel();
     fitOnce();
     document.body.dataset.loaded = "map";
@@ -220,21 +246,22 @@ async function reload() {
   }
 }
 
+const scheduleReload = debounce(reload, 500);
+
 function onPosition(notice) {
   const fix = transit.toFix(notice);
-  if (!fix) return;
-  const moved = [...state.entries.values()].filter((entry) => transit.matchesFix(entry.shipment, notice));
-  if (!moved.length) return scheduleReload(); // a vehicle we do not show yet
-  for (const entry of moved) {
-    entry.shipment = { ...entry.shipment, fix };
-    placeMarker(entry);
-    extendTrack(entry, fix);
+  const entry = state.vehicles.get(notice.vehicle);
+  if (!fix || !entry) return scheduleReload(); // a vehicle not shown yet
+  entry.vehicle = { ...entry.vehicle, fix };
+  for (const shipment of state.shipments.values()) {
+    if (!notice.shipments.includes(shipment.shipment.number)) continue;
+    shipment.shipment = { ...shipment.shipment, fix };
+    if (shipment.line) shipment.line.addLatLng([fix.lat, fix.lon]);
   }
+  placeVehicle(entry);
   renderPanel();
   fitOnce();
 }
-
-const scheduleReload = debounce(reload, 500);
 
 baseMap();
 controls();

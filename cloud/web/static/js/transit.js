@@ -1,133 +1,93 @@
-// The map's data layer: shipments in transit (last position, status, ETA, contents, condition
-// alerts), their tracks, vehicles and geofences, normalised for the map and the panel.
-//
-// ENDPOINTS names the transit API. Where it is missing (404), shipments come from the
-// shipments and in-transit stock endpoints: listed in the panel, without a position.
+// The map's data layer over the transit API (cloud/api/transit.py): shipments bound to
+// vehicles (trip status, last position, ETA, contents, alert counts), vehicles, geofences and
+// each trip's track, normalised for the map and the panel.
 
-import { getAll, getOptional } from "./api.js";
+import { getAll, getJSON } from "./api.js";
 
 export const ENDPOINTS = {
   shipments: "/api/transit/shipments",
-  track: (id) => `/api/transit/shipments/${id}/track`,
   vehicles: "/api/transit/vehicles",
-  geofences: "/api/transit/geofences",
+  geofences: "/api/transit/geofences/geojson",
+  track: (shipmentId) => `/api/transit/shipments/${shipmentId}/track`,
 };
 
-// Live-stream topics the map listens to: fixes move markers, the rest reload the list.
+// Live-stream topics: `position` {vehicle, at, lat, lon, speed_mps, heading_deg, shipments}
+// moves a marker at once; `transit` (status, ETA, alerts of a trip) and a verified loading
+// reload the lists.
 export const POSITION_EVENT = "position";
 export const RELOAD_EVENTS = ["transit", "shipment.verified"];
 
-function number(value) {
-  const n = typeof value === "string" ? Number(value) : value;
-  return typeof n === "number" && Number.isFinite(n) ? n : null;
-}
-
-// {lat, lon, at, speed_mps, heading_deg} from a fix-like object, or null without coordinates.
+// {lat, lon, at, speed_mps} of a position (or a position notice); null without one.
 export function toFix(raw) {
-  if (!raw) return null;
-  const lat = number(raw.lat ?? raw.latitude);
-  const lon = number(raw.lon ?? raw.lng ?? raw.longitude);
-  if (lat === null || lon === null) return null;
-  return {
-    lat,
-    lon,
-    at: raw.at ?? raw.time ?? raw.fixed_at ?? raw.recorded_at ?? null,
-    speed_mps: number(raw.speed_mps),
-    heading_deg: number(raw.heading_deg),
-  };
+  if (!raw || typeof raw.lat !== "number" || typeof raw.lon !== "number") return null;
+  return { lat: raw.lat, lon: raw.lon, at: raw.at ?? null, speed_mps: raw.speed_mps ?? null };
 }
 
-function contentsOf(raw) {
-  return (raw.contents || []).map((line) => ({
-    sku: line.sku ?? line.item ?? `item ${line.item_id}`,
-    qty: number(line.qty ?? line.quantity) ?? 0,
-  }));
+// [lon, lat] positions (GeoJSON order) -> [lat, lon] (Leaflet order).
+export function latLngs(positions) {
+  return (positions || []).map(([lon, lat]) => [lat, lon]);
 }
 
-// One shipment as the map shows it.
+// A shipment in transit (TransitOut) as the map shows it.
 export function toShipment(raw) {
-  const vehicle = raw.vehicle && typeof raw.vehicle === "object" ? raw.vehicle : null;
   return {
-    id: raw.id ?? raw.shipment_id,
-    number: raw.number ?? raw.shipment_number ?? String(raw.id),
-    status: raw.transit_status ?? raw.status ?? "shipped",
-    customer: raw.customer ?? null,
-    carrier: raw.carrier ?? null,
-    vehicle: vehicle ? vehicle.code ?? vehicle.name : raw.vehicle ?? null,
-    eta: raw.eta ?? null,
-    shippedAt: raw.shipped_at ?? null,
-    contents: contentsOf(raw),
-    alerts: number(raw.condition_alerts ?? raw.alert_count ?? raw.open_alerts) ?? 0,
-    fix: toFix(raw.position ?? raw.last_position ?? raw.last_fix ?? null),
+    id: raw.shipment_id,
+    number: raw.number,
+    status: raw.status,
+    shipmentStatus: raw.shipment_status,
+    vehicle: raw.vehicle,
+    origin: raw.origin_site,
+    destination: raw.destination_site,
+    dueAt: raw.due_at,
+    eta: raw.eta,
+    remainingM: raw.eta_detail ? raw.eta_detail.remaining_m : null,
+    contents: raw.contents.map((line) => ({ sku: line.sku, qty: line.qty })),
+    qty: raw.qty,
+    alerts: { transit: raw.alerts.transit, condition: raw.alerts.condition },
+    fix: toFix(raw.last_position),
+    route: latLngs(raw.route),
   };
 }
 
-// In-transit stock rows -> contents per shipment id ({sku, qty} summed by SKU).
-function contentsByShipment(rows) {
-  const found = new Map();
-  for (const row of rows) {
-    const skus = found.get(row.shipment_id) || new Map();
-    skus.set(row.sku, (skus.get(row.sku) || 0) + row.qty);
-    found.set(row.shipment_id, skus);
-  }
-  return found;
+// A vehicle (VehicleOut): its code, last position and the shipments it carries.
+export function toVehicle(raw) {
+  return {
+    code: raw.code,
+    name: raw.name,
+    fix: toFix(raw.last_position),
+    shipments: raw.shipments,
+  };
 }
 
-async function fallbackShipments() {
-  const [shipped, stock] = await Promise.all([
-    getAll("/api/shipments", { status: "shipped" }),
-    getAll("/api/stock/in-transit"),
+// Everything the map draws except tracks: shipments, vehicles, geofences (GeoJSON).
+export async function loadTransit() {
+  const [shipments, vehicles, geofences] = await Promise.all([
+    getAll(ENDPOINTS.shipments),
+    getAll(ENDPOINTS.vehicles),
+    getJSON(ENDPOINTS.geofences),
   ]);
-  const contents = contentsByShipment(stock);
-  return shipped.map((raw) => {
-    const skus = contents.get(raw.id) || new Map();
-    const lines = [...skus].map(([sku, qty]) => ({ sku, qty }));
-    return toShipment({ ...raw, contents: lines });
-  });
+  return {
+    shipments: shipments.map(toShipment),
+    vehicles: vehicles.map(toVehicle),
+    geofences,
+  };
 }
 
-function itemsOf(body) {
-  if (body === null) return null;
-  if (Array.isArray(body)) return body;
-  if (body.type === "FeatureCollection") return body.features;
-  return body.items ?? [];
+// A trip's track: a GeoJSON FeatureCollection (LineString with fix times, stop Points).
+export function loadTrack(shipmentId) {
+  return getJSON(ENDPOINTS.track(shipmentId), { format: "geojson" });
 }
 
-// Shipments in transit, and whether the transit API answered (false: fallback, no positions).
-export async function loadShipments() {
-  const body = await getOptional(ENDPOINTS.shipments);
-  const items = itemsOf(body);
-  if (items === null) return { shipments: await fallbackShipments(), transitApi: false };
-  return { shipments: items.map(toShipment), transitApi: true };
-}
-
-// A shipment's track as GeoJSON (null when there is none).
-export function loadTrack(id) {
-  return getOptional(ENDPOINTS.track(id), { format: "geojson" });
-}
-
-// Geofences as GeoJSON features (a circle is a Point with properties.radius_m).
-export async function loadGeofences() {
-  const body = await getOptional(ENDPOINTS.geofences);
-  return (itemsOf(body) || []).map(toFeature).filter(Boolean);
-}
-
-function toFeature(raw) {
-  if (raw.type === "Feature") return raw;
-  const properties = { name: raw.name ?? raw.code ?? "", kind: raw.kind ?? "", radius_m: raw.radius_m };
-  if (raw.geometry) return { type: "Feature", geometry: raw.geometry, properties };
-  if (raw.rings) return { type: "Feature", geometry: { type: "Polygon", coordinates: raw.rings }, properties };
-  const centre = toFix(raw.center ?? raw.centre ?? raw);
-  if (centre === null || !number(raw.radius_m)) return null;
-  return { type: "Feature", geometry: { type: "Point", coordinates: [centre.lon, centre.lat] }, properties };
-}
-
-// Which shipments a live position notice moves: by shipment id or number, or by vehicle.
-export function matchesFix(shipment, notice) {
-  const ids = [notice.shipment_id, ...(notice.shipment_ids || [])].filter((x) => x != null);
-  if (ids.includes(shipment.id)) return true;
-  const numbers = [notice.shipment, ...(notice.shipments || [])].filter((x) => x != null);
-  if (numbers.includes(shipment.number)) return true;
-  const vehicle = notice.vehicle ?? notice.gateway ?? null;
-  return vehicle !== null && vehicle === shipment.vehicle;
+// The track line ([lat, lon] points) and stops ({at, properties}) of a track collection.
+export function trackParts(collection) {
+  const parts = { line: [], stops: [] };
+  for (const feature of collection.features || []) {
+    const { geometry, properties } = feature;
+    if (geometry.type === "LineString") parts.line.push(...latLngs(geometry.coordinates));
+    if (geometry.type === "Point") {
+      const [lon, lat] = geometry.coordinates;
+      parts.stops.push({ at: [lat, lon], properties: properties || {} });
+    }
+  }
+  return parts;
 }
