@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import threading
 import time
 import tty
@@ -37,12 +38,17 @@ class ReceiverCounters:
 class PtyReceiver:
     """Plays a GpsScenario on a pty reachable at `link`; see the module docstring."""
 
-    def __init__(self, scenario: GpsScenario, link: Path, *, speed: float = 1.0) -> None:
+    def __init__(
+        self, scenario: GpsScenario, link: Path, *, speed: float = 1.0, patience_s: float = 0.0
+    ) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be positive, got {speed}")
         self.scenario = scenario
         self.link = link
         self.speed = speed
+        # How long to wait for a slow reader before dropping output: 0 drops at once, as a
+        # serial line does; tests that compare every byte wait (playback then runs late).
+        self.patience_s = patience_s
         self.counters = ReceiverCounters()
         self.sent_ms: list[int] = []  # epoch times written whole, in order
         self._fds: tuple[int, int] | None = None  # (master, slave)
@@ -129,10 +135,7 @@ class PtyReceiver:
             if self._fds is None:
                 self.counters.epochs_lost += 1
                 return
-            try:
-                written = os.write(self._fds[0], data)
-            except BlockingIOError:
-                written = 0
+            written = self._write(self._fds[0], data)
             self.counters.bytes_sent += written
             self.counters.bytes_dropped += len(data) - written
             if written == len(data):
@@ -146,9 +149,24 @@ class PtyReceiver:
             else:
                 logger.info("GPS pty %s drained: %d bytes dropped so far", self.link, self.dropped)
 
+    def _write(self, fd: int, data: bytes) -> int:
+        written = _try_write(fd, data)
+        deadline = time.monotonic() + self.patience_s
+        while written < len(data) and time.monotonic() < deadline and not self._stop.is_set():
+            select.select([], [fd], [], 0.05)
+            written += _try_write(fd, data[written:])
+        return written
+
     def __enter__(self) -> PtyReceiver:
         self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _try_write(fd: int, data: bytes) -> int:
+    try:
+        return os.write(fd, data)
+    except BlockingIOError:
+        return 0

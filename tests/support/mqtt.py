@@ -45,7 +45,7 @@ class Collector:
         self.rows: dict[str, list[str]] = defaultdict(list)  # event id -> every row received
         self.first_seen: dict[Kind, list[str]] = defaultdict(list)  # arrival order, first copies
         self.status: list[str] = []
-        self.direct: list[tuple[Kind, bytes]] = []  # messages without event rows (health)
+        self.direct: list[tuple[Kind, bytes]] = []  # payloads without event ids
         self.subscribed = 0
         self._lock = threading.Lock()
         self._client = mqtt.Client(

@@ -67,7 +67,8 @@ def _as_object(fields: tuple[str, ...], row: str) -> str:
 def running(
     scenario: GpsScenario, tmp_path: Path, speed: float
 ) -> Iterator[tuple[PtyReceiver, GpsSource, Sink]]:
-    receiver = PtyReceiver(scenario, tmp_path / "gps0", speed=speed)
+    # Patience: a stalled test machine makes the playback late, never loses a byte.
+    receiver = PtyReceiver(scenario, tmp_path / "gps0", speed=speed, patience_s=5.0)
     receiver.plug()
     source = GpsSource(config_for(receiver.link), "vehicle-3")
     source.start()
@@ -86,7 +87,7 @@ def test_fixes_follow_the_drive_and_match_the_log_pipeline(tmp_path: Path) -> No
     offline = GpsPipeline(config_for(Path("-")), "vehicle-3")
     now_ms = time.time_ns() // 1_000_000
     expected = offline.feed(scenario.nmea(), now_ms) + offline.finish(now_ms)
-    with running(scenario, tmp_path, speed=50.0) as (receiver, source, sink):
+    with running(scenario, tmp_path, speed=100.0) as (receiver, source, sink):
         assert receiver.wait_finished(DEADLINE_S)
         # Every epoch decided: the last one when the line has been quiet for idle_close_s.
         assert wait_until(lambda: source.stats()["epochs"] == offline.epochs_total)
