@@ -8,6 +8,7 @@ from enum import StrEnum
 
 ROOT = "tagtrail"
 VERSION_SEGMENT = "v1"
+CLOUD_SEGMENT = "_cloud"  # never a gateway id (those start with a letter or digit)
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -64,7 +65,13 @@ def status_topic(site: str, gateway: str) -> str:
 def site_alert_topic(site: str) -> str:
     """Topic the cloud publishes a site's alerts on."""
     check_segment("site", site)
-    return f"{ROOT}/{VERSION_SEGMENT}/{site}/_cloud/{Kind.ALERT.value}"
+    return f"{ROOT}/{VERSION_SEGMENT}/{site}/{CLOUD_SEGMENT}/{Kind.ALERT.value}"
+
+
+def from_cloud(topic: str) -> bool:
+    """Whether topic is one the cloud itself publishes on (its consumer skips those)."""
+    parts = topic.split("/")
+    return len(parts) == 5 and parts[0] == ROOT and parts[3] == CLOUD_SEGMENT
 
 
 def subscription(kind: Kind | None = None, site: str | None = None) -> str:

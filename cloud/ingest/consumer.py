@@ -58,7 +58,8 @@ class MqttIngest:
         self._tasks: list[asyncio.Task[None]] = []
         self._work: set[asyncio.Future[Outcome]] = set()  # database work running on threads
         self._stats: dict[str, Any] = {"connected": False, "protocol": None, "messages": 0}
-        self._stats.update({"applied": 0, "duplicates": 0, "dead_letters": 0, "reconnects": 0})
+        self._stats.update({"applied": 0, "duplicates": 0, "dead_letters": 0, "own": 0})
+        self._stats["reconnects"] = 0
 
     async def start(self) -> None:
         """Start consuming and the door ticker."""
@@ -169,6 +170,7 @@ class MqttIngest:
         self._stats["applied"] += outcome.applied
         self._stats["duplicates"] += outcome.duplicates
         self._stats["dead_letters"] += outcome.dead_letters
+        self._stats["own"] += outcome.own
         for topic, data in outcome.notices:
             self.bus.publish(topic, data)
         for where, events in outcome.fresh:

@@ -36,7 +36,7 @@ from protocol.messages import (
     WireModel,
     ms_to_datetime,
 )
-from protocol.topics import GatewayTopic, Kind, TopicError, parse
+from protocol.topics import GatewayTopic, Kind, TopicError, from_cloud, parse
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class Outcome:
     applied: int = 0
     duplicates: int = 0
     dead_letters: int = 0
+    own: int = 0  # the cloud's own publications (alerts) seen on the wildcard subscription
     notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     # New events per topic (site, gateway, kind), for time-series sinks after the commit; health
     # reports too (not claimed: a repeat is the same point again, which a sink overwrites).
@@ -109,6 +110,9 @@ class IngestHandler:
             )
 
     def _one(self, tx: Tx, message: Incoming, outcome: Outcome) -> None:
+        if from_cloud(message.topic):
+            outcome.own += 1
+            return
         try:
             where = parse(message.topic)
         except TopicError as exc:

@@ -37,6 +37,7 @@ class Wiring:
     http_port: int
     workdir: Path
     mqtt_group: str = "tagtrail"
+    mqtt_client_id: str | None = None  # default: one per site, so rehearsals never share a session
 
 
 def cloud_settings(day: DayScenario, wiring: Wiring) -> CloudSettings:
@@ -46,6 +47,7 @@ def cloud_settings(day: DayScenario, wiring: Wiring) -> CloudSettings:
         db_url=wiring.db_url,
         mqtt_url=wiring.mqtt_url,
         mqtt_group=wiring.mqtt_group,
+        mqtt_client_id=wiring.mqtt_client_id or f"tagtrail-rehearsal-{day.plan.site}",
         http_port=wiring.http_port,
         receiving_quiet_s=day.plan.quiet_s,
         shipping_quiet_s=day.plan.quiet_s,

@@ -14,7 +14,7 @@ from cloud.container import ServiceContainer
 from cloud.ingest import rules_from
 from cloud.ingest.handler import Incoming, IngestHandler, Outcome
 from cloud.store.models import Balance, DeadLetter, Location, Move
-from protocol.topics import Kind, gateway_topic
+from protocol.topics import Kind, gateway_topic, site_alert_topic
 from tests.cloud.api.client import ApiClient
 from tests.cloud.ingest.world import GATEWAY, SITE, T0, Message, build, case, health, pallet, portal
 
@@ -195,3 +195,11 @@ def test_late_long_pass_bridges_two_sessions_into_one_receipt(
     assert receipt["summary"] == {"matched": 10}
     sessions = client.get("/api/receiving-sessions").json()["items"]
     assert sorted(s["status"] for s in sessions) == ["cancelled", "closed"]
+
+
+def test_the_clouds_own_alerts_are_skipped_not_dead_lettered(handler: IngestHandler) -> None:
+    alert = Message(site_alert_topic(SITE), json.dumps({"kind": "alert.opened"}).encode())
+    outcome = feed(handler, alert, portal([case(70)], "d1", "in", T0))
+    assert (outcome.own, outcome.dead_letters, outcome.applied) == (1, 0, 1)
+    with handler.container.read_transaction() as session:
+        assert session.scalar(select(func.count()).select_from(DeadLetter)) == 0
