@@ -7,7 +7,6 @@ of lines, and stock must equal it exactly. PostgreSQL where it runs (CI requires
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,9 @@ import pytest
 from firmware_sim.scenario.day import build_day
 from firmware_sim.scenario.day_config import DayConfig
 from tagtrail.rehearsal.day import Wiring, rehearse
-from tests.support import postgres
-from tests.support.services import BrokerAddress, free_port, in_ci
+from tests.support.services import BrokerAddress, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker, pytest.mark.database]
-
-
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh PostgreSQL database, or (outside CI, without a server) a SQLite file."""
-    if postgres.reachable():
-        with postgres.fresh_database() as url:
-            yield url
-        return
-    if in_ci():
-        pytest.fail(f"PostgreSQL is not reachable at {postgres.ADMIN_URL} and CI=true requires it")
-    yield f"sqlite:///{tmp_path / 'cloud.sqlite'}"
 
 
 def test_dock_day_matches_ground_truth(
