@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from cloud.domain.transit.crossings import FenceEvent
 from cloud.domain.transit.eta import SpeedRules
@@ -37,7 +37,7 @@ from cloud.domain.transit.vocab import ALERT_KINDS, TRACKED_TRIPS, TripEventKind
 from cloud.enums import AlertSeverity, ShipmentStatus
 from cloud.services.alerts import raise_alert
 from cloud.services.inbound import Tx
-from cloud.services.transit_fences import fence_index
+from cloud.services.transit_fences import fence_index, transaction_fence_index
 from cloud.store.bulk import insert_rows
 from cloud.store.models import Gateway, Shipment, Trip, TripEvent, Vehicle, VehiclePosition
 from protocol.messages import PositionFix, WireModel
@@ -58,9 +58,10 @@ def apply(tx: Tx, gateway: Gateway, events: Sequence[WireModel]) -> list[Notice]
     for vehicle, its in _by_vehicle(fixes, vehicles):
         store_positions(tx.session, vehicle, its)
         trips = tracked_trips(tx.session, vehicle)
+        index = transaction_fence_index(tx.session) if trips else None
         notices.append(position_notice(vehicle, max(its, key=lambda f: f.time_ms), trips))
         for trip in trips:
-            notices += advance(tx.session, trip, [fix_of(f) for f in its])
+            notices += advance(tx.session, trip, [fix_of(f) for f in its], index)
     return notices
 
 
@@ -109,16 +110,21 @@ def fix_of(fix: PositionFix) -> Fix:
 
 
 def tracked_trips(session: Session, vehicle: Vehicle) -> list[Trip]:
-    """Trips of the vehicle whose fixes are still evaluated, locked for this transaction."""
+    """Trips of the vehicle whose fixes are still evaluated, locked for this transaction (the
+    trips only), with their shipments (the notices name them)."""
     query = select(Trip).where(
         Trip.vehicle_id == vehicle.id, Trip.status.in_([s.value for s in TRACKED_TRIPS])
     )
-    return list(session.scalars(query.order_by(Trip.id).with_for_update()))
+    query = query.options(joinedload(Trip.shipment, innerjoin=True))
+    return list(session.scalars(query.order_by(Trip.id).with_for_update(of=Trip)))
 
 
-def advance(session: Session, trip: Trip, fixes: Sequence[Fix]) -> list[Notice]:
-    """Advance a trip over new fixes (replaying it when some are older than its state)."""
-    index = fence_index(session)
+def advance(
+    session: Session, trip: Trip, fixes: Sequence[Fix], index: Index | None = None
+) -> list[Notice]:
+    """Advance a trip over new fixes (replaying it when some are older than its state);
+    index: the geofences if already at hand, else those of the database as of now."""
+    index = fence_index(session) if index is None else index
     plan, rules = plan_of(trip, index), rules_of(trip)
     state = TripState.from_json(trip.state) if trip.state else None
     tracker = TripTracker(plan, rules, state)
@@ -162,9 +168,7 @@ def plan_of(trip: Trip, index: Index) -> Plan:
 
 
 def _fences_of(index: Index, site_id: int | None) -> frozenset[int]:
-    if site_id is None:
-        return frozenset()
-    return frozenset(f.id for f in index.fences if f.site_id == site_id)
+    return frozenset() if site_id is None else index.of_site(site_id)
 
 
 def _centre(index: Index, fence_ids: frozenset[int]) -> tuple[float, float] | None:

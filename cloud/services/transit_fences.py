@@ -20,6 +20,7 @@ Revision = tuple[object, ...]
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[Revision, FenceIndex]] = {}
+_PER_TRANSACTION = "transit.fence_index"
 
 
 def fence_of(row: Geofence) -> Fence:
@@ -52,6 +53,20 @@ def fence_index(session: Session) -> FenceIndex:
     index = FenceIndex(fences(session))
     with _lock:
         _cache[key] = (current, index)
+    return index
+
+
+def transaction_fence_index(session: Session) -> FenceIndex:
+    """`fence_index`, looked up once per transaction of the session (its revision query scans
+    every geofence). For the ingest, whose transactions change no geofence and last one batch
+    of messages: a geofence changed meanwhile is seen from the next batch on."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_PER_TRANSACTION)
+    if cached is not None and cached[0] is transaction:
+        index: FenceIndex = cached[1]
+        return index
+    index = fence_index(session)
+    session.info[_PER_TRANSACTION] = (transaction, index)
     return index
 
 

@@ -134,6 +134,10 @@ class Index(Protocol):
         """Where a fence id sits in `fences`, or None if it is not there (any more)."""
         ...
 
+    def of_site(self, site_id: int) -> frozenset[int]:
+        """Ids of the fences of a site."""
+        ...
+
 
 class _Fences:
     def __init__(self, fences: Sequence[Fence]) -> None:
@@ -141,10 +145,19 @@ class _Fences:
         self.shapes = np.array([f.shape for f in self.fences], dtype=object)
         shapely.prepare(self.shapes)  # fast repeated predicates against the same fence
         self._positions = {f.id: i for i, f in enumerate(self.fences)}
+        sites: dict[int, set[int]] = {}
+        for f in self.fences:
+            if f.site_id is not None:
+                sites.setdefault(f.site_id, set()).add(f.id)
+        self._sites = {site: frozenset(ids) for site, ids in sites.items()}
 
     def position(self, fence_id: int) -> int | None:
         """Where a fence id sits in `fences`, or None."""
         return self._positions.get(fence_id)
+
+    def of_site(self, site_id: int) -> frozenset[int]:
+        """Ids of the fences of a site (looked up, not scanned: a trip asks per batch)."""
+        return self._sites.get(site_id, frozenset())
 
 
 class FenceIndex(_Fences):
