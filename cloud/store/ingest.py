@@ -42,13 +42,16 @@ def claim_events(
     ]
     if is_postgres(session):
         return set(pg_execute(session, PG_CLAIM, rows).scalars())
-    statement = (
-        sqlite.insert(ProcessedEvent)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
-        .returning(ProcessedEvent.event_id)
-    )
-    return set(session.scalars(statement))
+    # executemany with RETURNING (SQLAlchemy's insertmanyvalues): one cached statement, where
+    # .values(rows) would compile a new one for every batch size.
+    return set(session.execute(SQLITE_CLAIM, rows).scalars())
+
+
+SQLITE_CLAIM = (
+    sqlite.insert(ProcessedEvent)
+    .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
+    .returning(ProcessedEvent.event_id)
+)
 
 
 PG_CLAIM = (
