@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import platform
 import random
 import sys
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bench.machine import cpu_model, one_core
 from cloud.app import running_service
 from cloud.container import ServiceContainer
 from cloud.domain.transit.crossings import FenceEvent, FenceTracker
@@ -380,26 +380,6 @@ def _measure(
 def _sqlite() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         yield f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux /proc/cpuinfo), else what platform says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def one_core() -> str:
-    """Pin this process to one CPU (Linux); say which."""
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    return "not pinned"
 
 
 def parser() -> argparse.ArgumentParser:

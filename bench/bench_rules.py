@@ -13,12 +13,12 @@ Run: .venv/bin/python -m bench.bench_rules [--samples N] [--naive-samples N]
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 
+from bench.machine import one_core
 from cloud.domain.conditions.book import RuleBook, Subject
 from cloud.domain.conditions.compiled import CompiledRule, compile_rule
 from cloud.domain.conditions.engine import Decision, Sample, evaluate
@@ -175,15 +175,6 @@ def rate(
     for sensor, sample in samples:
         decisions += step(sensor, sample)
     return len(samples) / (time.perf_counter() - start), decisions
-
-
-def one_core() -> str:
-    """Pin this process to one CPU (Linux); say which."""
-    if hasattr(os, "sched_setaffinity"):
-        cpu = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    return "not pinned"
 
 
 def main() -> None:
