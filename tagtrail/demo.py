@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from firmware_sim.scenario.day import DayScenario
+    from tagtrail.rehearsal.day import Rehearsal
+    from tagtrail.rehearsal.outdoors import Outdoors
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_WORKDIR = Path("var/demo")
+OUTSIDE_S = 600.0  # after the day: for the trucks to arrive and the probes to play out
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,8 +33,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "loaded against pick lists, played by emulated LLRP readers, read by two edge "
             "gateways through sllurp, delivered over MQTT (an embedded broker unless --mqtt) to "
             "the cloud service (SQLite unless --db), which posts goods receipts, verifies "
-            "shipments and keeps the stock ledger. Progress prints as it happens; at the end "
-            "the result is scored against what physically happened and the API stays up."
+            "shipments and keeps the stock ledger. Alongside, a cold room whose compressor "
+            "fails and a reefer report temperatures from emulated serial probes, and two trucks "
+            "with emulated GPS receivers carry the first shipments to a customer site, all in "
+            "compressed time; the live map at / shows them. Progress and alerts print as they "
+            "happen; at the end the result is scored against what physically happened, the "
+            "alerts and trips are listed, and the map and API stay up."
         ),
     )
     parser.add_argument("--seed", type=int, default=7, help="scenario seed (default 7)")
@@ -40,6 +47,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--port", type=int, default=8000, help="API port (default 8000)")
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="outboxes, database")
     parser.add_argument("--exit", action="store_true", help="stop at the end instead of serving")
+    parser.add_argument(
+        "--dock-only", action="store_true", help="only the dock day: no cold room, no trucks"
+    )
     parser.add_argument(
         "--doors",
         action="store_true",
@@ -79,25 +89,59 @@ def _day(args: argparse.Namespace, mqtt_url: str) -> int:
     _fresh(args.workdir)
     db = args.db or f"sqlite:///{args.workdir.resolve()}/cloud.sqlite"
     wiring = Wiring(mqtt_url=mqtt_url, db_url=db, http_port=args.port, workdir=args.workdir)
-    _intro(day)
-    with rehearse(day, wiring) as rehearsal:
-        print(f"cloud API on http://127.0.0.1:{args.port}/docs; playing the day ...\n", flush=True)
+    _intro(day, outside=not args.dock_only)
+    with rehearse(day, wiring) as rehearsal, _outside(args, rehearsal, mqtt_url) as outside:
+        print(f"open the live map: {_map(args.port)}  (API: {_map(args.port)}docs)", flush=True)
+        print("playing the day ...\n", flush=True)
         progress = Progress(rehearsal.api)
         progress.start()
         rehearsal.wait_played(timeout=day.duration_s * 3 + 120)
         settled = rehearsal.wait_settled(timeout=120)
+        done = outside.wait_done(timeout=OUTSIDE_S) if outside else True
         progress.stop()
         score = rehearsal.score()
         print("\nstock at the end of the day:\n" + "\n".join(stock_report(rehearsal.api)))
         print("\nagainst what physically happened:\n" + score.summary())
         if not settled:
             print("(some doors had not gone quiet when the rehearsal ended)")
+        if outside:
+            print("\ncold room, reefer and trucks:\n" + "\n".join(outside.summary()))
+            if not done:
+                print("(the trucks or probes had not finished when the rehearsal ended)")
         if not args.exit:
             _serve_until_interrupted(args.port)
     return 0
 
 
-def _intro(day: DayScenario) -> None:
+@contextlib.contextmanager
+def _outside(
+    args: argparse.Namespace, rehearsal: Rehearsal, mqtt_url: str
+) -> Iterator[Outdoors | None]:
+    """The cold chain and the trucks beside the day, unless --dock-only."""
+    if args.dock_only:
+        yield None
+        return
+    from tagtrail.rehearsal.cold import ColdPlan
+    from tagtrail.rehearsal.fleet import FleetPlan
+    from tagtrail.rehearsal.outdoors import outdoors
+
+    with outdoors(
+        rehearsal.api, site=rehearsal.day.plan.site, mqtt_url=mqtt_url, workdir=args.workdir,
+        cold=ColdPlan(seed=args.seed, line_faults=False), fleet=FleetPlan(seed=args.seed),
+        out=_say,
+    ) as found:  # fmt: skip
+        yield found
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _map(port: int) -> str:
+    return f"http://127.0.0.1:{port}/"
+
+
+def _intro(day: DayScenario, *, outside: bool) -> None:
     plan = day.plan
     print(
         f"{len(plan.asns)} inbound trucks with ASNs, {len(plan.shipments)} outbound shipments, "
@@ -105,10 +149,17 @@ def _intro(day: DayScenario) -> None:
         f"about {day.duration_s / 60:.1f} minutes of dock time",
         flush=True,
     )
+    if outside:
+        print(
+            "beside it: a cold room whose compressor fails and a reefer (serial probes), two "
+            "trucks driving the first shipments Hamburg -> Lehrte (GPS), time 100x faster",
+            flush=True,
+        )
 
 
 def _serve_until_interrupted(port: int) -> None:
-    print(f"\nthe API stays up on http://127.0.0.1:{port}/docs -- Ctrl+C to stop", flush=True)
+    print(f"\nthe live map stays up: {_map(port)}  (API: {_map(port)}docs)", flush=True)
+    print("Ctrl+C to stop", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         while True:
             time.sleep(3600)
