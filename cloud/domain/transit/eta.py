@@ -7,7 +7,8 @@ queues included. Standing longer than the stop credit is no pace (a rest, an inc
 the plan's own stops are added for every one still ahead.
 
 Two paces are kept: the recent one (the last window) and the trip's typical one (the median of
-its five-minute chunks, which a jam does not drag along). The estimate drives the next
+its five-minute chunks, which a jam does not drag along; the plan's pace fills in for the
+first chunks). The estimate drives the next
 minutes at the recent pace, fading into the typical pace beyond the horizon: a truck that is
 stuck now is late for the next minutes, not for the rest of the day. Without a route, the
 remaining great-circle distance (times a detour factor) at the default speed is the plan.
@@ -79,9 +80,12 @@ def chunked(chunks: list[float], start: Sample, now: Sample) -> tuple[list[float
     return [*chunks, clamp((now[1] - start[1]) / planned)][-MAX_CHUNKS:], now
 
 
-def typical(chunks: Sequence[float], fallback: float) -> float:
-    """The trip's typical pace: the median chunk, once there are a few."""
-    return statistics.median(chunks) if len(chunks) >= MIN_CHUNKS else fallback
+def typical(chunks: Sequence[float]) -> float:
+    """The trip's typical pace: the median chunk, the plan's pace standing in for missing ones."""
+    # Until the trip has MIN_CHUNKS of its own, the plan (pace 1.0) fills in: a slow start in
+    # the yard must not stretch over the whole route and call an on-time truck late.
+    prior = [1.0] * max(MIN_CHUNKS - len(chunks), 0)
+    return statistics.median([*chunks, *prior])
 
 
 def drive_s(remaining_s: float, now: float, usual: float, horizon_s: float) -> float:

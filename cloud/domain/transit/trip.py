@@ -360,7 +360,7 @@ class TripTracker:
 
     def _drive_s(self, planned_s: float) -> float:
         state, rules = self.state, self.rules.speed
-        usual = eta_.typical(state.chunks, state.pace)
+        usual = eta_.typical(state.chunks)
         return eta_.drive_s(planned_s, state.pace, usual, rules.horizon_s)
 
     def _stops_ahead(self, route: Route, along: float, last: Fix) -> float:

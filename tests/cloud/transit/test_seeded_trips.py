@@ -91,6 +91,23 @@ def test_on_time_truck_raises_no_alarm() -> None:
     assert tracker.state.arrived_t is not None
 
 
+@pytest.mark.parametrize("seed", [1, 7, 8])
+def test_on_time_truck_is_not_called_late_from_its_first_minutes(seed: int) -> None:
+    """Fixes as a gateway online sends them, two at a time: the slow start in the yard is no
+    pace for the whole route."""
+    d = world.drive("hamburg-hannover", seed)
+    fixes = d.domain_fixes()
+    arrival = d.truth.destination.arrival_ms / 1000
+    due = arrival + 0.1 * (arrival - fixes[0].t)  # a realistic margin: 10 % of the drive
+    tracker = TripTracker(plan(d, due_t=due), TransitRules())
+    index = world.fences(d)
+    alarms = []
+    for k in range(0, len(fixes), 2):
+        alarms += tracker.feed(fixes[k : k + 2], index).alarms
+    assert [a.kind for a in alarms] == []
+    assert tracker.state.arrived_t is not None
+
+
 def test_two_hours_without_fixes_still_yield_the_true_events() -> None:
     """The receiver is off from 20 minutes after departure for two hours: the clock alarms
     offline while it is silent; the events on either side keep their true times."""
