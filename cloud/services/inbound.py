@@ -190,8 +190,8 @@ def post_receipt(
     site_id = point.gateway.site_id
     places = rcv.Places(
         dock=point.location_id,
-        storage=lookup.place(site_id, LocationType.STORAGE),
-        quarantine=lookup.place(site_id, LocationType.QUARANTINE),
+        storage=lookup.place_near(point.location_id, site_id, LocationType.STORAGE),
+        quarantine=lookup.place_near(point.location_id, site_id, LocationType.QUARANTINE),
         unknown_supplier=lookup.supplier_location(None),
     )
     decided = rcv.reconcile(

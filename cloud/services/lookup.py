@@ -78,14 +78,44 @@ class Lookup:
         return item.id
 
     def place(self, site_id: int | None, kind: LocationType) -> int:
-        """The site's first location of a type (storage, quarantine...), made if missing."""
+        """The site's location of a type (storage, quarantine...), made if missing.
+
+        Top-level ones come first, then by code; a choice among several is logged, since the
+        location tree (see `place_near`) is how a user says where goods go.
+        """
         key = (site_id, kind.value)
         if key not in self._places:
-            query = select(Location.id).where(Location.type == kind.value)
-            query = query.where(Location.site_id == site_id).order_by(Location.code)
-            found = self.session.scalars(query).first()
-            self._places[key] = found if found is not None else self._new_place(site_id, kind)
+            query = select(Location.id, Location.code).where(Location.type == kind.value)
+            query = query.where(Location.site_id == site_id)
+            found = self.session.execute(
+                query.order_by(Location.parent_id.is_not(None), Location.code)
+            ).all()
+            if len(found) > 1:
+                logger.warning("site %s has %d %s locations: using %s", site_id, len(found),
+                               kind.value, found[0].code)  # fmt: skip
+            self._places[key] = found[0].id if found else self._new_place(site_id, kind)
         return self._places[key]
+
+    def place_near(self, location_id: int, site_id: int | None, kind: LocationType) -> int:
+        """Where goods at a location (a dock) go: its nearest ancestor of the type, else the
+        site's (`place`)."""
+        key = (-location_id, kind.value)  # negative: never a site id
+        if key not in self._places:
+            ancestor = self._ancestor(location_id, kind)
+            self._places[key] = ancestor if ancestor is not None else self.place(site_id, kind)
+        return self._places[key]
+
+    def _ancestor(self, location_id: int, kind: LocationType) -> int | None:
+        seen: set[int] = set()
+        location = self.session.get(Location, location_id)
+        while location is not None and location.parent_id is not None:
+            if location.parent_id in seen:
+                return None  # a cycle in the tree: no answer from it
+            seen.add(location.parent_id)
+            location = self.session.get(Location, location.parent_id)
+            if location is not None and location.type == kind.value:
+                return location.id
+        return None
 
     def _new_place(self, site_id: int | None, kind: LocationType) -> int:
         site = self.session.get(Site, site_id) if site_id is not None else None

@@ -37,7 +37,7 @@ def close_in_transit(
     goods = in_transit(tx.session, arrivals)
     if not goods:
         return list(arrivals)
-    storage = tx.lookup.place(point.gateway.site_id, LocationType.STORAGE)
+    storage = tx.lookup.place_near(point.location_id, point.gateway.site_id, LocationType.STORAGE)
     tx.ledger.post(
         tx.session, closing_moves(goods, point.location_id, storage, key, now), returning=False
     )

@@ -95,6 +95,20 @@ def test_truck_received_against_its_asn(client: ApiClient, handler: IngestHandle
     assert len(alerts) == 1
 
 
+def test_goods_go_to_the_storage_the_dock_belongs_to(
+    client: ApiClient, handler: IngestHandler
+) -> None:
+    # Another top-level storage of the site that sorts first must not take the put-away.
+    for code in ("AAA", "AAA/COLD"):
+        room = {"code": code, "name": code, "type": "storage", "site": SITE}
+        room |= {"parent": "AAA"} if code != "AAA" else {}
+        assert client.post("/api/locations", json=room).status_code == 201
+    receive_truck(handler)
+    held = stock(handler)
+    assert all(held.get((case(n), "DC")) == 1 for n in range(1, 6))
+    assert not any(code.startswith("AAA") for _, code in held)
+
+
 def test_redelivery_twice_in_any_order_changes_nothing(handler: IngestHandler) -> None:
     receive_truck(handler)
     before, n_moves = stock(handler), moves(handler)
