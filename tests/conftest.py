@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import postgres
 from tests.support.services import BrokerAddress, BrokerProcess, in_ci, system_broker
 
 SHARED_TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
@@ -53,3 +54,16 @@ def private_broker() -> Iterator[BrokerProcess]:
 def unique_site() -> str:
     """A site id no other test uses, so topics never collide."""
     return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database for an end-to-end test, or (outside CI, without a server) a
+    SQLite file."""
+    if postgres.reachable():
+        with postgres.fresh_database() as url:
+            yield url
+        return
+    if in_ci():
+        pytest.fail(f"PostgreSQL is not reachable at {postgres.ADMIN_URL} and CI=true requires it")
+    yield f"sqlite:///{tmp_path / 'cloud.sqlite'}"

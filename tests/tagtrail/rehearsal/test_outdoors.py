@@ -24,8 +24,7 @@ from tagtrail.rehearsal.cloud_thread import CloudThread
 from tagtrail.rehearsal.cold import COLD_PROBE, REEFER_PROBE, ColdPlan
 from tagtrail.rehearsal.fleet import Fleet, FleetPlan, Truck
 from tagtrail.rehearsal.outdoors import Outdoors, outdoors
-from tests.support import postgres
-from tests.support.services import BrokerAddress, free_port, in_ci
+from tests.support.services import BrokerAddress, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker, pytest.mark.database]
 
@@ -35,22 +34,10 @@ GEOD = Geod(ellps="WGS84")
 
 
 @pytest.fixture
-def cloud_db(tmp_path: Path) -> Iterator[str]:
-    """A fresh PostgreSQL database, or (outside CI, without a server) a SQLite file."""
-    if postgres.reachable():
-        with postgres.fresh_database() as url:
-            yield url
-        return
-    if in_ci():
-        pytest.fail(f"PostgreSQL is not reachable at {postgres.ADMIN_URL} and CI=true requires it")
-    yield f"sqlite:///{tmp_path / 'cloud.sqlite'}"
-
-
-@pytest.fixture
-def api(mqtt_broker: BrokerAddress, cloud_db: str, unique_site: str) -> Iterator[httpx.Client]:
+def api(mqtt_broker: BrokerAddress, db_url: str, unique_site: str) -> Iterator[httpx.Client]:
     """The cloud on a thread, reading the site's topics, with two shipped shipments."""
     settings = CloudSettings(
-        environment="development", db_url=cloud_db, mqtt_url=mqtt_broker.url,
+        environment="development", db_url=db_url, mqtt_url=mqtt_broker.url,
         mqtt_group=f"g{unique_site}", mqtt_client_id=f"tagtrail-test-{unique_site}",
         http_port=free_port(), ingest_tick_s=0.5, ingest_sites=[unique_site],
     )  # fmt: skip
