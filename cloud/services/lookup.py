@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -80,19 +81,18 @@ class Lookup:
     def place(self, site_id: int | None, kind: LocationType) -> int:
         """The site's location of a type (storage, quarantine...), made if missing.
 
-        Top-level ones come first, then by code; a choice among several is logged, since the
-        location tree (see `place_near`) is how a user says where goods go.
+        Top-level ones come first, then by code; a choice among several top-level ones is
+        logged (once), since the location tree (see `place_near`) is how to say where goods go.
         """
         key = (site_id, kind.value)
         if key not in self._places:
-            query = select(Location.id, Location.code).where(Location.type == kind.value)
-            query = query.where(Location.site_id == site_id)
+            query = select(Location.id, Location.code, Location.parent_id)
+            query = query.where(Location.type == kind.value, Location.site_id == site_id)
             found = self.session.execute(
                 query.order_by(Location.parent_id.is_not(None), Location.code)
             ).all()
-            if len(found) > 1:
-                logger.warning("site %s has %d %s locations: using %s", site_id, len(found),
-                               kind.value, found[0].code)  # fmt: skip
+            if sum(row.parent_id is None for row in found) > 1:
+                _ambiguous(site_id, kind.value, found[0].code)
             self._places[key] = found[0].id if found else self._new_place(site_id, kind)
         return self._places[key]
 
@@ -146,3 +146,12 @@ class Lookup:
         self.session.add(location)
         self.session.flush()
         return location.id
+
+
+@functools.cache
+def _ambiguous(site_id: int | None, kind: str, chosen: str) -> None:
+    # Cached: one warning per process and choice, not one per transaction.
+    logger.warning(
+        "site %s has several top-level %s locations and the dock is under none: using %s",
+        site_id, kind, chosen,
+    )  # fmt: skip
