@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -127,15 +129,38 @@ Events = npt.NDArray[np.void]
 
 def in_time_order(events: Events) -> Events:
     """Events by time; ties keep the order they were decided in (a stable sort)."""
-    ordered: Events = events[np.argsort(events["t_us"], kind="stable")]
-    return ordered
+    return _gather(events, np.argsort(events["t_us"], kind="stable"))
 
 
 def canonical(events: Events) -> Events:
     """Events (or report lines) sorted by all fields, time first: a total order."""
     names = events.dtype.names or ()
-    ordered: Events = events[np.lexsort([events[name] for name in reversed(names)])]
+    return _gather(events, np.lexsort([events[name] for name in reversed(names)]))
+
+
+def copied(records: Events) -> Events:
+    """A copy of a record array."""
+    out: Events = _rows(records).copy().view(records.dtype)
+    return out
+
+
+def joined(parts: Sequence[Events], dtype: np.dtype[np.void]) -> Events:
+    """Record arrays of one dtype end to end."""
+    if not parts:
+        return np.zeros(0, dtype)
+    out: Events = np.concatenate([_rows(part) for part in parts]).view(dtype)
+    return out
+
+
+def _gather(records: Events, order: npt.NDArray[np.intp]) -> Events:
+    ordered: Events = _rows(records)[order].view(records.dtype)
     return ordered
+
+
+def _rows(records: Events) -> Events:
+    # Records as opaque rows: numpy copies records with fields (packed ones at least) field
+    # by field, ten to twenty times slower: over a tenth of the kernel bench's time.
+    return records.view(np.dtype((np.void, records.dtype.itemsize)))
 
 
 def empty_events(n: int = 0) -> Events:

@@ -55,6 +55,9 @@ def _hot(fn: F) -> F:
     return cast(F, njit(inline="always", **_OPTIONS)(fn))
 
 
+# A read's columns: tag, zone, time, RSSI, TagSeenCount.
+Read = tuple[int, int, int, float, int]
+
 # ---- output ----
 
 
@@ -149,9 +152,9 @@ def _deactivate(a: State, g: int) -> None:
 
 
 @_hot
-def _dedup(a: State, c: Cols, i: int) -> None:
-    g, z, t, r = c.tag[i], c.zone[i], c.t[i], c.rssi[i]
-    rec = a.tags[g]
+def _dedup(a: State, rec: Any, read: Read, off: int) -> None:
+    # rec: the read's tag; off: the read's time after the open cycle's start.
+    g, z, _, rssi, n = read
     k = _find_slot(rec, z)
     if k < 0:
         k = _new_slot(rec, z)
@@ -160,14 +163,13 @@ def _dedup(a: State, c: Cols, i: int) -> None:
         return
     if rec.apos < 0:
         _activate(a, g)
-    off = t - a.st[S_CYCLE]
-    if (rec.sflag[k] & SEEN) == 0:
-        rec.sflag[k] |= SEEN
-        rec.scount[k], rec.sfirst[k], rec.slast[k], rec.speak[k] = c.n[i], off, off, r
-        return
-    rec.scount[k] += c.n[i]
+    # Selects, not branches: which read is a slot's first in the cycle is hard to predict.
+    first = (rec.sflag[k] & SEEN) == 0
+    rec.sflag[k] |= SEEN
+    rec.scount[k] = n if first else rec.scount[k] + n
+    rec.sfirst[k] = off if first else rec.sfirst[k]
     rec.slast[k] = off  # reads come in time order
-    rec.speak[k] = max(rec.speak[k], r)
+    rec.speak[k] = rssi if first else max(rec.speak[k], rssi)
 
 
 # ---- presence at cycle close ----
@@ -344,8 +346,9 @@ def _new_door_pass(a: State, vis: Any, door: int, t: int) -> int:
 
 
 @_hot
-def _add_side(dp: Any, r: Rules, c: Cols, i: int) -> None:
-    t, rssi, n, side = c.t[i], c.rssi[i], c.n[i], r.zone_side[c.zone[i]]
+def _add_side(dp: Any, r: Rules, read: Read) -> None:
+    _, z, t, rssi, n = read
+    side = r.zone_side[z]
     q = math.floor((np.float64(rssi) - RSSI_MIN) * QUANT + 0.5)
     w = r.lut[min(max(q, 0), N_WEIGHTS - 1)] * n
     dp.last = t
@@ -356,11 +359,10 @@ def _add_side(dp: Any, r: Rules, c: Cols, i: int) -> None:
 
 
 @_hot
-def _portal(a: State, r: Rules, c: Cols, i: int) -> None:
-    g, t, door = c.tag[i], c.t[i], r.zone_door[c.zone[i]]
-    rec = a.tags[g]
-    v = rec.visit
-    if v >= 0 and t - rec.door_last >= r.pi[P_QUIET]:
+def _portal(a: State, r: Rules, rec: Any, read: Read, quiet: int) -> None:
+    g, z, t, _, _ = read
+    door, v = r.zone_door[z], rec.visit
+    if v >= 0 and t - rec.door_last >= quiet:
         _close_visit(a, r, v)
         v = -1
     if v < 0:
@@ -370,7 +372,7 @@ def _portal(a: State, r: Rules, c: Cols, i: int) -> None:
     if k < 0 or a.doors[k].door != door:
         k = _door_pass(a, a.visits[v], door, t)
         rec.dpass = k
-    _add_side(a.doors[k], r, c, i)
+    _add_side(a.doors[k], r, read)
 
 
 @_hot
@@ -461,15 +463,18 @@ def _close_visit(a: State, r: Rules, v: int) -> None:
 
 
 @_hot
-def _read(a: State, r: Rules, c: Cols, i: int) -> None:
-    g, t = c.tag[i], c.t[i]
+def _read(a: State, r: Rules, c: Cols, i: int, fixed: tuple[int, int, int]) -> None:
+    # fixed: the open cycle's start, depart and quiet, loaded once per batch by _take.
+    base, depart, quiet = fixed
+    read = c.tag[i], c.zone[i], c.t[i], c.rssi[i], c.n[i]  # loaded once
+    g, z, t, _, _ = read
     rec = a.tags[g]
-    if rec.zone >= 0 and t - rec.last >= r.pi[P_DEPART]:
+    if rec.zone >= 0 and t - rec.last >= depart:
         _depart_now(a, g)
-    _dedup(a, c, i)
+    _dedup(a, rec, read, t - base)
     rec.last = t
-    if r.zone_door[c.zone[i]] >= 0:
-        _portal(a, r, c, i)
+    if r.zone_door[z] >= 0:
+        _portal(a, r, rec, read, quiet)
 
 
 @_kernel
@@ -494,6 +499,8 @@ def _take(c: Cols, i: int, stop: int, a: State, r: Rules) -> tuple[int, bool]:
     horizon = max(a.st[S_WATERMARK], a.st[S_CLOCK], a.st[S_CYCLE] if started else NEVER)
     cycle_end = a.st[S_CYCLE] + r.pi[P_CYCLE] if started else NEVER
     taken, stalled = 0, False
+    # Loaded once: the compiler cannot tell that the reads' stores to the state leave them be.
+    fixed = a.st[S_CYCLE], r.pi[P_DEPART], r.pi[P_QUIET]
     while i < stop:
         t = c.t[i]
         if t < horizon:
@@ -506,7 +513,7 @@ def _take(c: Cols, i: int, stop: int, a: State, r: Rules) -> tuple[int, bool]:
             break  # the cycle moved (and closes emit events): take a new budget
         else:
             horizon = t
-            _read(a, r, c, i)
+            _read(a, r, c, i, fixed)
             taken += 1
         i += 1
     a.st[S_CLOCK] = max(a.st[S_CLOCK], horizon)

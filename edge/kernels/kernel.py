@@ -6,7 +6,15 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.kernels import jit
-from edge.kernels.events import EVENT_DTYPE, REPORT_DTYPE, Events, canonical, in_time_order
+from edge.kernels.events import (
+    EVENT_DTYPE,
+    REPORT_DTYPE,
+    Events,
+    canonical,
+    copied,
+    in_time_order,
+    joined,
+)
 from edge.kernels.params import KernelParams
 from edge.kernels.state import (
     Cols,
@@ -112,14 +120,14 @@ class Kernel:
     def take_events(self) -> Events:
         """Events decided since the last call, by time (ties in the order decided)."""
         self._drain()
-        out = np.concatenate(self._events) if self._events else np.zeros(0, EVENT_DTYPE)
+        out = joined(self._events, EVENT_DTYPE)
         self._events.clear()
         return in_time_order(out)
 
     def take_reports(self) -> Events:
         """Dedup report lines since the last call, sorted."""
         self._drain()
-        out = np.concatenate(self._reports) if self._reports else np.zeros(0, REPORT_DTYPE)
+        out = joined(self._reports, REPORT_DTYPE)
         self._reports.clear()
         return canonical(out)
 
@@ -143,8 +151,8 @@ class Kernel:
     def _drain(self) -> None:
         n_ev, n_rep = int(self.s.st[jit.S_N_EVENTS]), int(self.s.st[jit.S_N_REPORTS])
         if n_ev:
-            self._events.append(self.s.ev[:n_ev].copy())
+            self._events.append(copied(self.s.ev[:n_ev]))
             self.s.st[jit.S_N_EVENTS] = 0
         if n_rep:
-            self._reports.append(self.s.rep[:n_rep].copy())
+            self._reports.append(copied(self.s.rep[:n_rep]))
             self.s.st[jit.S_N_REPORTS] = 0
