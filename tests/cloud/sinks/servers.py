@@ -6,6 +6,7 @@ answers exports; InfluxDB 1.x (Debian's influxdb) runs the InfluxQL the dashboar
 
 from __future__ import annotations
 
+import abc
 import json
 import shutil
 import signal
@@ -47,7 +48,7 @@ def wait_for(probe: Callable[[], T | None], what: str, timeout: float = DEADLINE
         time.sleep(0.1)
 
 
-class ServerProcess:
+class ServerProcess(abc.ABC):
     """A server this test owns: start, stop the hard way, start again on the same port and data."""
 
     def __init__(self, name: str) -> None:
@@ -60,9 +61,9 @@ class ServerProcess:
         """Base HTTP URL."""
         return f"http://127.0.0.1:{self.port}"
 
+    @abc.abstractmethod
     def command(self) -> list[str]:
         """The command line (subclasses)."""
-        raise NotImplementedError
 
     def start(self) -> None:
         """Start (or restart) and wait until the HTTP port accepts connections."""
