@@ -1,11 +1,12 @@
 // Alerts page: open alerts first; acknowledge or clear them under your name.
 
 import { getPage, postJSON } from "./api.js";
-import { byId, chip, fill, h, showError, when } from "./dom.js";
+import { byId, chip, h, showError, when } from "./dom.js";
 import { debounce, live } from "./live.js";
+import { pagedTable } from "./paged.js";
 
 const NAME_KEY = "tagtrail.name";
-const state = { status: "open", shown: 0, next: 0 };
+const state = { status: "open" };
 
 function who() {
   return byId("name").value.trim();
@@ -62,27 +63,12 @@ function row(alert) {
   );
 }
 
-function render(page, append) {
-  const body = document.querySelector("#alerts tbody");
-  const rows = page.items.map(row);
-  if (append) body.append(...rows);
-  else fill(body, rows);
-  state.shown = (append ? state.shown : 0) + page.items.length;
-  state.next = page.next_offset;
-  byId("empty").hidden = body.children.length > 0;
-  byId("more").hidden = page.next_offset === null;
-  document.body.dataset.loaded = "alerts";
-}
-
-async function load(append = false) {
-  try {
-    const offset = append ? state.next : 0;
-    const limit = append ? 100 : Math.max(100, state.shown);
-    render(await getPage("/api/alerts", { status: state.status }, offset, limit), append);
-  } catch (error) {
-    showError(error);
-  }
-}
+const load = pagedTable(
+  "#alerts tbody",
+  "alerts",
+  (offset, limit) => getPage("/api/alerts", { status: state.status }, offset, limit),
+  (items) => items.map(row),
+);
 
 function selectTab(button) {
   for (const tab of byId("tabs").querySelectorAll("button")) {
@@ -98,7 +84,6 @@ byId("who").addEventListener("submit", (event) => event.preventDefault());
 for (const tab of byId("tabs").querySelectorAll("button")) {
   tab.addEventListener("click", () => selectTab(tab));
 }
-byId("more").addEventListener("click", () => load(true));
 const refresh = debounce(() => load());
 const topics = ["receipt.posted", "shipment.verified", "transit", "alert"];
 live({ events: topics, onEvent: refresh, refresh, everyMs: 15000 });

@@ -1,10 +1,10 @@
 // Receipts page: goods receipts, newest first, with their case lines counted by status.
 
 import { getOptional, getPage } from "./api.js";
-import { RECEIPT_STATUSES as STATUS_ORDER, byId, chip, fill, h, showError, when } from "./dom.js";
+import { RECEIPT_STATUSES as STATUS_ORDER, byId, chip, h, when } from "./dom.js";
 import { debounce, live } from "./live.js";
+import { pagedTable } from "./paged.js";
 
-const state = { shown: 0, next: 0 };
 const asnNumbers = new Map(); // ASN id -> number, fetched once per ASN
 
 async function learnAsns(receipts) {
@@ -45,33 +45,17 @@ function onlyDiscrepancies() {
   return byId("only-discrepancies").checked;
 }
 
-function render(page, append) {
-  const body = document.querySelector("#receipts tbody");
-  const rows = page.items.filter((r) => !onlyDiscrepancies() || discrepant(r)).map(row);
-  if (append) body.append(...rows);
-  else fill(body, rows);
-  state.shown = (append ? state.shown : 0) + page.items.length;
-  state.next = page.next_offset;
-  byId("empty").hidden = body.children.length > 0;
-  byId("more").hidden = page.next_offset === null;
-  document.body.dataset.loaded = "receipts";
+async function fetchPage(offset, limit) {
+  const page = await getPage("/api/receipts", {}, offset, limit);
+  await learnAsns(page.items);
+  return page;
 }
 
-async function load(append = false) {
-  try {
-    const offset = append ? state.next : 0;
-    const limit = append ? 100 : Math.max(100, state.shown);
-    const page = await getPage("/api/receipts", {}, offset, limit);
-    await learnAsns(page.items);
-    render(page, append);
-    showError(null);
-  } catch (error) {
-    showError(error);
-  }
-}
+const load = pagedTable("#receipts tbody", "receipts", fetchPage, (items) =>
+  items.filter((r) => !onlyDiscrepancies() || discrepant(r)).map(row),
+);
 
 byId("only-discrepancies").addEventListener("change", () => load());
-byId("more").addEventListener("click", () => load(true));
 const refresh = debounce(() => load());
 live({ events: ["receipt.posted"], onEvent: refresh, refresh, everyMs: 30000 });
 load();
