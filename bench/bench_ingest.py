@@ -198,14 +198,10 @@ def _latency(url: str, args: argparse.Namespace) -> None:
         build(session, site, loads, args.items)
     _analyze(engine)
     engine.dispose()
-    cloud = CloudThread(settings)
-    cloud.start()
-    try:
+    with CloudThread(settings) as cloud:
         visible = _watch_receipts(cloud.url, n_trucks)
         last_event = _publish(site, loads, args.rate, quiet)
         visible.wait(n_trucks, timeout=60.0)
-    finally:
-        cloud.stop()
     _report_latency(loads, last_event, visible.times, quiet, args.rate)
 
 

@@ -57,3 +57,10 @@ class CloudThread:
         """Shut down (the lifespan stops the ingest and closes the database)."""
         self._server.should_exit = True
         self._thread.join(timeout)
+
+    def __enter__(self) -> CloudThread:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -62,9 +62,7 @@ def cloud_settings(day: DayScenario, wiring: Wiring) -> CloudSettings:
 def rehearse(day: DayScenario, wiring: Wiring) -> Iterator[Rehearsal]:
     """Run cloud, emulators and gateways for the day; stop them all at the end."""
     with ExitStack() as stack:
-        cloud = CloudThread(cloud_settings(day, wiring))
-        cloud.start()
-        stack.callback(cloud.stop)
+        cloud = stack.enter_context(CloudThread(cloud_settings(day, wiring)))
         api = stack.enter_context(httpx.Client(base_url=cloud.url, timeout=30.0))
         start_wall_us = time.time_ns() // 1000 + int((SETTLE_S + 5.0) * 1e6)
         load_plan(api, day.plan, start_wall_us - day.plan.start_us, day.physical.dead)

@@ -53,13 +53,8 @@ def cloud(mqtt_broker: BrokerAddress, db_url: str, unique_site: str) -> Iterator
         ingest_sites=[unique_site], ingest_tick_s=0.2, conditions_check_s=0.5,
         http_port=free_port(),
     )  # fmt: skip
-    thread = CloudThread(settings)
-    thread.start()
-    try:
-        with httpx.Client(base_url=thread.url, timeout=30.0) as api:
-            yield api
-    finally:
-        thread.stop()
+    with CloudThread(settings) as thread, httpx.Client(base_url=thread.url, timeout=30.0) as api:
+        yield api
 
 
 def post(api: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,17 +15,6 @@ from protocol.topics import Kind
 from tests.cloud.sinks.events import condition, crossing, fix, recent_ms, report, topic
 from tests.cloud.sinks.servers import VictoriaMetrics, wait_for
 from tests.support.services import free_port
-
-
-@pytest.fixture
-def vm() -> Iterator[VictoriaMetrics]:
-    """A running VictoriaMetrics of this test."""
-    server = VictoriaMetrics()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.remove()
 
 
 def config(url: str, **overrides: Any) -> InfluxConfig:

@@ -3,7 +3,6 @@ server with the topic's site and gateway as tags."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -18,17 +17,6 @@ from tests.cloud.sinks.servers import VictoriaMetrics, wait_for
 from tests.support.services import BrokerAddress
 
 pytestmark = pytest.mark.broker
-
-
-@pytest.fixture
-def vm() -> Iterator[VictoriaMetrics]:
-    """A running VictoriaMetrics of this test."""
-    server = VictoriaMetrics()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.remove()
 
 
 def test_off_by_default(database: Database) -> None:

@@ -75,12 +75,8 @@ def dock_db(sqlite_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def server(dock_db: Path) -> Iterator[CloudThread]:
     """The cloud service over HTTP on a free port, on the dock day's database, no ingest."""
-    thread = CloudThread(settings(dock_db, http_port=free_port()))
-    thread.start()
-    try:
+    with CloudThread(settings(dock_db, http_port=free_port())) as thread:
         yield thread
-    finally:
-        thread.stop()
 
 
 @pytest.fixture

@@ -38,18 +38,13 @@ def fleet_server(fleet: tuple[Path, Fleet], mqtt_broker: BrokerAddress) -> Itera
     """The cloud service over HTTP with its MQTT ingest on this test's site, subscribed."""
     db, made = fleet
     site = made.site
-    thread = CloudThread(
-        settings(
-            db, http_port=free_port(), ingest_enabled=True, mqtt_url=mqtt_broker.url,
-            mqtt_group=f"g{site}", mqtt_client_id=f"{site}-web", ingest_sites=[site],
-            ingest_tick_s=0.2,
-        )
+    config = settings(
+        db, http_port=free_port(), ingest_enabled=True, mqtt_url=mqtt_broker.url,
+        mqtt_group=f"g{site}", mqtt_client_id=f"{site}-web", ingest_sites=[site],
+        ingest_tick_s=0.2,
     )  # fmt: skip
-    thread.start()
-    try:
+    with CloudThread(config) as thread:
         yield thread
-    finally:
-        thread.stop()
 
 
 @pytest.fixture

@@ -20,19 +20,16 @@ from firmware_sim.gps.scenario import GpsScenario, build_gps
 from protocol.codec import fields_of
 from protocol.messages import PositionFix
 from protocol.topics import Kind
+from tests.support.mqtt import wait_until as support_wait_until
 
 GEOD = Geod(ellps="WGS84")
 JITTER_BOUND_M = 15.0
 DEADLINE_S = 120.0
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = DEADLINE_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.02)
-    return True
+def wait_until(condition: Callable[[], bool]) -> bool:
+    """tests.support.mqtt.wait_until with this module's longer deadline (playback at 100x)."""
+    return support_wait_until(condition, DEADLINE_S)
 
 
 def config_for(link: Path) -> GpsConfig:

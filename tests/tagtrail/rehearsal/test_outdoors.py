@@ -41,14 +41,9 @@ def api(mqtt_broker: BrokerAddress, db_url: str, unique_site: str) -> Iterator[h
         mqtt_group=f"g{unique_site}", mqtt_client_id=f"tagtrail-test-{unique_site}",
         http_port=free_port(), ingest_tick_s=0.5, ingest_sites=[unique_site],
     )  # fmt: skip
-    cloud = CloudThread(settings)
-    cloud.start()
-    try:
-        with httpx.Client(base_url=cloud.url, timeout=30.0) as client:
-            _shipped(client, unique_site)
-            yield client
-    finally:
-        cloud.stop()
+    with CloudThread(settings) as cloud, httpx.Client(base_url=cloud.url, timeout=30.0) as client:
+        _shipped(client, unique_site)
+        yield client
 
 
 def _shipped(client: httpx.Client, site: str) -> None:
