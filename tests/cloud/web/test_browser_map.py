@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 from selenium.webdriver.chrome.webdriver import WebDriver
 
 from tagtrail.rehearsal.cloud_thread import CloudThread
+from tests.cloud.ingest.test_consumer import publisher as gateway_publisher
 from tests.cloud.ingest.world import Message
 from tests.cloud.web.dock import settings
 from tests.cloud.web.fleet import LOADED_AT, VEHICLE, Fleet, fix, loading, make_fleet
@@ -56,14 +56,8 @@ def map_ui(fleet_server: CloudThread, browser: WebDriver) -> Ui:
 @pytest.fixture
 def publisher(mqtt_broker: BrokerAddress) -> Iterator[mqtt.Client]:
     """An MQTT client standing in for the gateways."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2)
-    client.connect(mqtt_broker.host, mqtt_broker.port)
-    client.loop_start()
-    try:
+    with gateway_publisher(mqtt_broker) as client:
         yield client
-    finally:
-        client.disconnect()
-        client.loop_stop()
 
 
 def publish(client: mqtt.Client, *messages: Message) -> None:
