@@ -28,6 +28,7 @@ from cloud.events import EventBus
 from cloud.ingest.handler import Incoming, IngestHandler, Outcome
 from cloud.settings import CloudSettings
 from cloud.sinks import Sink
+from cloud.threads import ThreadWork
 from protocol.topics import shared_subscription, subscription
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class MqttIngest:
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 1883
         self._client_id = settings.mqtt_client_id or f"tagtrail-cloud-{socket.gethostname()}"
         self._tasks: list[asyncio.Task[None]] = []
-        self._work: set[asyncio.Future[Outcome]] = set()  # database work running on threads
+        self._threads = ThreadWork()  # database work running on threads
         self._stats: dict[str, Any] = {"connected": False, "protocol": None, "messages": 0}
         self._stats.update({"applied": 0, "duplicates": 0, "dead_letters": 0, "own": 0})
         self._stats["reconnects"] = 0
@@ -74,13 +75,10 @@ class MqttIngest:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         # A transaction already running on a thread finishes before the engine goes away.
-        await asyncio.gather(*self._work, return_exceptions=True)
+        await self._threads.drain()
 
     async def _offload(self, work: Callable[[], Outcome]) -> Outcome:
-        future = asyncio.ensure_future(asyncio.to_thread(work))
-        self._work.add(future)
-        future.add_done_callback(self._work.discard)
-        return await asyncio.shield(future)
+        return await self._threads.run(work)
 
     def health(self) -> dict[str, Any]:
         """Counters for /readyz."""

@@ -18,6 +18,7 @@ from cloud.container import ServiceContainer
 from cloud.notify import outbox
 from cloud.notify.channels import Channel, MqttAlerts, Retry, Webhook, deliver, stats
 from cloud.notify.outbox import Change
+from cloud.threads import ThreadWork
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Notifier:
         self._done: dict[int, str | None] = {}
         self._stats = {c.name: stats() for c in channels}
         self._tasks: list[asyncio.Task[None]] = []
+        self._threads = ThreadWork()
 
     async def start(self) -> None:
         """Start the poller and one worker per channel."""
@@ -54,7 +56,8 @@ class Notifier:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.to_thread(self._mark_done)
+        await self._threads.drain()  # a claim on its thread finishes before the engine goes
+        await self._threads.run(self._mark_done)
         for channel in self.channels:
             await channel.close()
 
@@ -76,11 +79,11 @@ class Notifier:
 
     async def poll_once(self) -> int:
         """Mark finished changes delivered, then claim as many as every queue has room for."""
-        await asyncio.to_thread(self._mark_done)
+        await self._threads.run(self._mark_done)
         room = min((q.maxsize - q.qsize() for q in self._queues.values()), default=0)
         if room <= 0 or not self.channels:
             return 0
-        changes = await asyncio.to_thread(self._claim, room)
+        changes = await self._threads.run(lambda: self._claim(room))
         for change in changes:
             self._pending[change.id] = set(self._queues)
             for queue in self._queues.values():

@@ -23,6 +23,7 @@ from cloud.services.condition_subjects import Subjects
 from cloud.services.inbound import Tx
 from cloud.services.lookup import Lookup
 from cloud.store.models import RuleState, Sensor, utcnow
+from cloud.threads import ThreadWork
 from protocol.messages import ms_to_datetime
 
 logger = logging.getLogger(__name__)
@@ -71,13 +72,14 @@ class ConditionWatch:
     def __init__(self, container: ServiceContainer) -> None:
         self.container = container
         self._task: asyncio.Task[None] | None = None
+        self._threads = ThreadWork()
         self._stats: dict[str, Any] = {"checks": 0, "alerts": 0, "failures": 0}
 
     async def start(self) -> None:
         """Load the rules file (a bad file stops the start) and begin checking."""
         path = self.container.settings.conditions_rules_file
         if path:
-            loaded = await asyncio.to_thread(self._load, path)
+            loaded = await self._threads.run(lambda: self._load(path))
             logger.info("rules file %s loaded: %s", path, loaded)
         self._task = asyncio.create_task(self._run(), name="condition-watch")
 
@@ -86,6 +88,7 @@ class ConditionWatch:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        await self._threads.drain()  # a check on its thread finishes before the engine goes
 
     def health(self) -> dict[str, Any]:
         """Counters for /readyz."""
@@ -111,7 +114,7 @@ class ConditionWatch:
         while True:
             await asyncio.sleep(every)
             try:
-                await asyncio.to_thread(self.check_now)
+                await self._threads.run(self.check_now)
             except Exception:
                 # One failed check must not end the watch: log it, try again next time.
                 self._stats["failures"] += 1
